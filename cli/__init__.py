@@ -1,0 +1,1 @@
+"""The `perspective` command line (typer). Thin: parse, call the library, print, exit."""

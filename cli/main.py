@@ -1,0 +1,247 @@
+"""`perspective`: the sound editor's command line. Parses options, calls the library, prints."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from production import __version__
+from production.errors import ProductionError
+
+from .progress import Reporter
+
+app = typer.Typer(
+    name="perspective",
+    help="CBN Perspective production toolkit: script + host recording -> a publishable bilingual episode.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+_state = {"debug": False}
+
+
+class Unit(str, Enum):
+    sentence = "sentence"
+    line = "line"
+
+
+class EngineName(str, Enum):
+    tts_dtw = "tts-dtw"
+    whisper = "whisper"
+    auto = "auto"
+
+
+class Loudness(str, Enum):
+    podcast = "podcast"
+    broadcast = "broadcast"
+    us_broadcast = "us-broadcast"
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"perspective {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors.")] = False,
+    version: Annotated[
+        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = None,
+) -> None:
+    """Turn an episode's script and the host's recording into captions, MP3, MP4 and a publish bundle."""
+    _state["debug"] = debug
+
+
+@app.command()
+def ingest(
+    episode_dir: Annotated[Path, typer.Argument(help="Episode folder holding episode.toml.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the parsed structure as JSON.")] = False,
+) -> None:
+    """Show how the script was understood: title, sentences, credits, dropped junk, repairs, pairing."""
+    from production.ingest import ingest_episode
+
+    result = ingest_episode(episode_dir)
+    if as_json:
+        print(json.dumps(result.summary, ensure_ascii=False, indent=2))
+        return
+    s = result.summary
+    out.print(f"[bold]{s['title']}[/bold]")
+    out.print(f"sentences: {len(s['sentences'])} in {result.paragraph_count} paragraphs")
+    out.print(f"credits: {len(s['credits'])} roles")
+    for c in s["credits"]:
+        out.print(f"  {c['role']}: {', '.join(c['names'])}", markup=False)
+    out.print(f"dropped: {len(s['dropped'])} lines of web boilerplate")
+    for line in s["dropped"][:5]:
+        out.print(f"  - {line[:70]}", markup=False)
+    out.print(f"repairs: {len(s['repairs'])}")
+    for r in s["repairs"]:
+        out.print(f"  {r['kind']}: {r['before']!r} -> {r['after']!r} (x{r['count']})", markup=False)
+    paired = sum(1 for x in s["sentences"] if x.get("zh"))
+    out.print(f"translation: {'none' if result.zh_pairs is None else f'{paired} sentences paired'}")
+
+
+@app.command()
+def align(
+    audio: Annotated[Path, typer.Argument(help="The recording (any format ffmpeg reads).")],
+    script: Annotated[Path, typer.Argument(help="The script text file.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write alignment.json.")],
+    unit: Annotated[Unit, typer.Option(help="sentence: script sentences; line: each non-empty line as is.")] = Unit.sentence,
+    engine: Annotated[EngineName, typer.Option(help="tts-dtw (no model), whisper, or auto.")] = EngineName.tts_dtw,
+    whisper_model: Annotated[
+        Optional[str], typer.Option(help="Whisper model name (cached) or path to a .pt file.")
+    ] = None,
+    report: Annotated[bool, typer.Option("--report", help="Print where the read departed from the script.")] = False,
+    cross_check: Annotated[
+        bool, typer.Option("--cross-check", help="Run tts-dtw and whisper; flag sentences that disagree > 0.5 s.")
+    ] = False,
+) -> None:
+    """Align a script to a recording and write alignment.json (speech start/end per fragment, word timings)."""
+    from production.align.run import align_files
+
+    with Reporter() as progress:
+        result = align_files(
+            audio, script, output, unit=unit.value, engine=engine.value, whisper_model=whisper_model,
+            cross_check=cross_check, progress=progress,
+        )
+    err.print(f"wrote {output} ({len(result.alignment.fragments)} fragments, engine {result.alignment.engine})")
+    if report:
+        print(result.report)
+    for flag in result.disagreements:
+        err.print(f"disagree: {flag}", markup=False)
+
+
+@app.command()
+def produce(
+    episode_dirs: Annotated[list[Path], typer.Argument(help="One or more episode folders.")],
+    force: Annotated[bool, typer.Option("--force", help="Redo every stage even if up to date.")] = False,
+    only: Annotated[Optional[str], typer.Option(help="Run just this stage.")] = None,
+    from_stage: Annotated[Optional[str], typer.Option("--from", help="Start at this stage.")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Episodes produced in parallel.")] = 1,
+    engine: Annotated[Optional[EngineName], typer.Option(help="Override the alignment engine.")] = None,
+    whisper_model: Annotated[Optional[str], typer.Option(help="Whisper model name or .pt path.")] = None,
+    loudness: Annotated[Optional[Loudness], typer.Option(help="Loudness profile for the masters.")] = None,
+    burn_in: Annotated[bool, typer.Option("--burn-in/--no-burn-in", help="Burn captions into the video.")] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Produce everything for each episode into EPISODE_DIR/build/."""
+    from production.pipeline import ProduceOptions, produce_many
+
+    options = ProduceOptions(
+        force=force, only=only, from_stage=from_stage,
+        engine=engine.value if engine else None, whisper_model=whisper_model,
+        loudness=loudness.value if loudness else None, burn_in=burn_in,
+    )
+    with Reporter(quiet=quiet) as progress:
+        results = produce_many(episode_dirs, options, jobs=jobs, progress=progress)
+    failed = [r for r in results if r.error]
+    for r in results:
+        if r.error:
+            err.print(f"[red]failed[/red] {r.folder}: {r.error}", highlight=False)
+        else:
+            err.print(f"[green]done[/green] {r.folder}/build ({r.seconds:.1f} s; {r.summary})", highlight=False)
+    if len(results) > 1:
+        err.print(f"{len(results) - len(failed)} produced, {len(failed)} failed")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def check(
+    episode_dir: Annotated[Path, typer.Argument(help="Episode folder whose build/ to check.")],
+) -> None:
+    """Quality gate over build/: files present and parseable, captions QC, loudness, video, hashes."""
+    from production.check import check_episode
+
+    findings = check_episode(episode_dir)
+    errors = [f for f in findings if f.severity == "error"]
+    for f in findings:
+        stream = err if f.severity == "error" else out
+        stream.print(f"{f.severity}: {f.message}", markup=False, highlight=False)
+    if errors:
+        err.print(f"check failed: {len(errors)} error(s)")
+        raise typer.Exit(1)
+    out.print(f"check passed ({len(findings)} note(s))")
+
+
+@app.command()
+def credits(
+    episode_dir: Annotated[Path, typer.Argument(help="Episode folder.")],
+    preview: Annotated[bool, typer.Option("--preview", help="Write a PNG contact sheet of the credit roll.")] = False,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Where to write the preview PNG.")] = None,
+) -> None:
+    """Show the episode's credits (bilingual roles); with --preview, render a contact sheet of the roll."""
+    from production.ingest import credits_for_episode, preview_credits
+
+    roll, warnings = credits_for_episode(episode_dir)
+    for line in roll:
+        out.print(line, markup=False)
+    for w in warnings:
+        err.print(f"warning: {w}", markup=False)
+    if preview:
+        path = preview_credits(episode_dir, output)
+        err.print(f"wrote {path}")
+
+
+@app.command()
+def demo(
+    episode_dir: Annotated[
+        Optional[Path], typer.Option("--episode", help="Sample episode folder (default: the bundled one).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Redo every stage.")] = False,
+) -> None:
+    """Build the bundled sample episode (synthesising a labelled stand-in host read) and produce it."""
+    from production.demo import prepare_demo
+    from production.pipeline import ProduceOptions, produce_episode
+
+    with Reporter() as progress:
+        folder = prepare_demo(episode_dir, progress=progress)
+        result = produce_episode(folder, ProduceOptions(force=force), progress=progress)
+    if result.error:
+        err.print(f"demo failed: {result.error}")
+        raise typer.Exit(1)
+    err.print(f"demo done: {folder}/build ({result.seconds:.1f} s; {result.summary})")
+
+
+def main() -> None:
+    debug = "--debug" in sys.argv[1:]
+    try:
+        rc = app(standalone_mode=False)
+        sys.exit(rc if isinstance(rc, int) else 0)
+    except ProductionError as e:
+        if debug:
+            raise
+        err.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        err.print("interrupted; outputs already complete were kept")
+        sys.exit(130)
+    except Exception as e:  # click usage errors and unexpected bugs: one line, no traceback
+        import click
+
+        if isinstance(e, click.exceptions.ClickException):
+            e.show()
+            sys.exit(e.exit_code)
+        if debug:
+            raise
+        err.print(f"internal error: {type(e).__name__}: {e} (run with --debug for the traceback)",
+                  markup=False, highlight=False, soft_wrap=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

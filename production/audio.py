@@ -1,0 +1,103 @@
+"""Audio in: decode anything ffmpeg reads, resample, probe, and simple energy features."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import AudioError, RenderError
+from .tools import run
+
+ANALYSIS_RATE = 16000  # Hz; speech analysis rate shared by the aligners (whisper uses 16 kHz too)
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    duration_ms: int
+    sample_rate: int
+    channels: int
+    codec: str
+
+
+def _check_readable(path: Path) -> None:
+    if not path.exists():
+        raise AudioError(f"audio file not found: {path}; check the path (or episode.toml's host_audio)")
+    if path.is_dir():
+        raise AudioError(f"{path} is a folder, not an audio file; point at the recording itself")
+    if path.stat().st_size == 0:
+        raise AudioError(f"audio file is empty (0 bytes): {path}; export the recording again")
+    if not os.access(path, os.R_OK):
+        raise AudioError(f"audio file is not readable: {path}; fix its permissions (chmod a+r)")
+
+
+def probe(path: str | os.PathLike[str]) -> AudioInfo:
+    """Duration and format of the first audio stream, via ffprobe."""
+    p = Path(path)
+    _check_readable(p)
+    try:
+        out = run(
+            ["ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries",
+             "stream=sample_rate,channels,codec_name:format=duration", "-of", "json", str(p)],
+            what=f"reading {p.name}",
+        )
+    except RenderError as err:
+        raise AudioError(f"{p.name} is not a readable audio file ({err}); export it again as WAV, FLAC or MP3") from err
+    data = json.loads(out or b"{}")
+    streams = data.get("streams") or []
+    if not streams:
+        raise AudioError(f"{p.name} has no audio stream; is it the right file?")
+    duration = float(data.get("format", {}).get("duration") or 0.0)
+    if duration <= 0:
+        raise AudioError(f"{p.name} has no measurable duration (truncated or corrupt?); export it again")
+    s = streams[0]
+    return AudioInfo(round(duration * 1000), int(s.get("sample_rate", 0)), int(s.get("channels", 0)), s.get("codec_name", "?"))
+
+
+def load(path: str | os.PathLike[str], rate: int = ANALYSIS_RATE) -> np.ndarray:
+    """Decode to mono float32 in [-1, 1] at ``rate`` Hz."""
+    p = Path(path)
+    _check_readable(p)
+    try:
+        raw = run(
+            ["ffmpeg", "-nostdin", "-v", "error", "-i", str(p), "-vn", "-ac", "1", "-ar", str(rate),
+             "-f", "s16le", "-acodec", "pcm_s16le", "-"],
+            what=f"decoding {p.name}",
+        )
+    except RenderError as err:
+        raise AudioError(f"{p.name} could not be decoded ({err}); export it again as WAV, FLAC or MP3") from err
+    samples = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
+    if samples.size == 0:
+        raise AudioError(f"{p.name} decoded to no samples (empty or corrupt); export it again")
+    return samples
+
+
+def save_wav(path: str | os.PathLike[str], samples: np.ndarray, rate: int) -> Path:
+    """Write mono float samples as 16-bit PCM WAV (atomically)."""
+    import wave
+
+    from .fsutil import atomic_path
+
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767.0).astype("<i2")
+    with atomic_path(path) as tmp:
+        with wave.open(str(tmp), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(rate)
+            w.writeframes(pcm.tobytes())
+    return Path(path)
+
+
+def frame_rms_db(samples: np.ndarray, rate: int, hop_ms: int = 10, win_ms: int = 25) -> np.ndarray:
+    """Short-time RMS level in dBFS, one value per ``hop_ms`` (memory linear in duration)."""
+    hop = max(1, rate * hop_ms // 1000)
+    win = max(hop, rate * win_ms // 1000)
+    n = max(1, 1 + (len(samples) - win) // hop)
+    padded = np.pad(samples.astype(np.float64), (0, max(0, (n - 1) * hop + win - len(samples))))
+    csum = np.concatenate(([0.0], np.cumsum(padded * padded)))
+    starts = hop * np.arange(n)
+    energy = (csum[starts + win] - csum[starts]) / win
+    return (10.0 * np.log10(np.maximum(energy, 1e-12))).astype(np.float32)

@@ -1,0 +1,209 @@
+"""Episode folders: ``episode.toml`` → a validated :class:`Episode`.
+
+Every path in episode.toml resolves relative to the episode folder and must stay inside it
+(or inside the toolkit's ``assets/``); symlinks that lead out are refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import EpisodeError
+
+ASSETS_DIR = Path(__file__).resolve().parents[1] / "assets"
+EPISODE_FILE = "episode.toml"
+BUILD_DIR = "build"
+DEFAULT_SHOW = "CBN Perspective"
+
+ENGINES = ("tts-dtw", "whisper", "auto")
+EPISODE_TYPES = ("full", "trailer", "bonus")  # itunes:episodeType values
+LOUDNESS_PROFILES = ("podcast", "broadcast", "us-broadcast")
+
+
+@dataclass(frozen=True)
+class Episode:
+    folder: Path
+    slug: str
+    title: str
+    date: dt.date
+    script: Path
+    host_audio: Path
+    translation: Path | None = None
+    show: str = DEFAULT_SHOW
+    host: str = ""
+    description: str = ""
+    engine: str = "tts-dtw"
+    whisper_model: str | None = None
+    episode_type: str = "full"
+    loudness: str = "podcast"
+    base_url: str = ""  # where build/ is published; enclosure URLs are base_url + file name
+    guid: str = ""  # never changes once published; default derived from show + slug
+    cover: Path | None = None
+    credits: dict[str, list[str]] | None = None  # overrides the script's credits block
+    names_zh: dict[str, str] = field(default_factory=dict)  # person -> Chinese name
+    captions: dict[str, Any] = field(default_factory=dict)  # CaptionSettings overrides
+    mastering: dict[str, Any] = field(default_factory=dict)  # MasteringSettings overrides
+    video: dict[str, Any] = field(default_factory=dict)  # VideoSettings overrides
+    credit_roll: dict[str, Any] = field(default_factory=dict)  # RollSettings overrides
+
+    @property
+    def build_dir(self) -> Path:
+        return self.folder / BUILD_DIR
+
+
+def _fail(key: str, message: str) -> EpisodeError:
+    return EpisodeError(f"{EPISODE_FILE}: {key!r} {message}")
+
+
+def _string(key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise _fail(key, f"must be a string in quotes, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _nonempty(key: str, value: Any) -> str:
+    text = _string(key, value).strip()
+    if not text:
+        raise _fail(key, "is empty; give it a value")
+    return text
+
+
+def _date(key: str, value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise _fail(key, f"must be a date written YYYY-MM-DD (e.g. date = 2026-11-27), got {value!r}")
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[str, Any], str]:
+    def check(key: str, value: Any) -> str:
+        text = _nonempty(key, value)
+        if text not in options:
+            raise _fail(key, f"must be one of {', '.join(options)}; got {text!r}")
+        return text
+
+    return check
+
+
+def _table(key: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _fail(key, f"must be a table ([{key}] section), got {type(value).__name__}")
+    return dict(value)
+
+
+def _credits(key: str, value: Any) -> dict[str, list[str]]:
+    table = _table(key, value)
+    out: dict[str, list[str]] = {}
+    for role, names in table.items():
+        if isinstance(names, str):
+            names = [names]
+        if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+            raise _fail(key, f"role {role!r} must list names as strings, e.g. {role!r} = [\"LI Yanxia\"]")
+        out[str(role)] = [n.strip() for n in names]
+    return out
+
+
+def _names_zh(key: str, value: Any) -> dict[str, str]:
+    table = _table(key, value)
+    for name, zh in table.items():
+        _nonempty(f"{key}.{name}", zh)
+    return {str(k): str(v).strip() for k, v in table.items()}
+
+
+# key -> (required, validator). Path keys are resolved separately.
+FIELDS: dict[str, tuple[bool, Callable[[str, Any], Any]]] = {
+    "title": (True, _nonempty),
+    "date": (True, _date),
+    "script": (True, _nonempty),
+    "host_audio": (True, _nonempty),
+    "translation": (False, _nonempty),
+    "show": (False, _nonempty),
+    "host": (False, _string),
+    "description": (False, _string),
+    "engine": (False, _choice(ENGINES)),
+    "whisper_model": (False, _nonempty),
+    "episode_type": (False, _choice(EPISODE_TYPES)),
+    "loudness": (False, _choice(LOUDNESS_PROFILES)),
+    "base_url": (False, _string),
+    "guid": (False, _string),
+    "cover": (False, _nonempty),
+    "credits": (False, _credits),
+    "names_zh": (False, _names_zh),
+    "captions": (False, _table),
+    "mastering": (False, _table),
+    "video": (False, _table),
+    "credit_roll": (False, _table),
+}
+PATH_KEYS = ("script", "host_audio", "translation", "cover")
+
+
+def resolve_inside(folder: Path, key: str, value: str) -> Path:
+    """Resolve ``value`` against ``folder``; refuse anything (symlinks included) that leaves it."""
+    root = folder.resolve()
+    candidate = (folder / value).resolve()
+    for allowed in (root, ASSETS_DIR.resolve()):
+        if candidate == allowed or allowed in candidate.parents:
+            return candidate
+    raise _fail(key, f"= {value!r} points outside the episode folder {folder}; keep the file inside it")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise EpisodeError(
+            f"no {EPISODE_FILE} in {path.parent}: create one with at least title, date, script and host_audio"
+        )
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as err:
+        raise EpisodeError(f"{path} is not UTF-8 text ({err.reason}); save it as UTF-8") from err
+    except tomllib.TOMLDecodeError as err:
+        raise EpisodeError(f"{path} is not valid TOML: {err}; fix that line") from err
+
+
+def _validate(raw: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(raw) - set(FIELDS))
+    if unknown:
+        raise _fail(unknown[0], f"is not a known key (known: {', '.join(FIELDS)}); remove or rename it")
+    missing = [k for k, (required, _) in FIELDS.items() if required and k not in raw]
+    if missing:
+        raise _fail(missing[0], "is missing; add it (required: title, date, script, host_audio)")
+    return {key: FIELDS[key][1](key, value) for key, value in raw.items()}
+
+
+def _check_file(key: str, path: Path) -> None:
+    if not path.exists():
+        raise _fail(key, f"names {path.name}, which does not exist in {path.parent}; add the file or fix the name")
+    if not path.is_file():
+        raise _fail(key, f"names {path}, which is not a file")
+
+
+def load_episode(folder: str | Path, require_audio: bool = True) -> Episode:
+    """Read and validate ``folder/episode.toml``.
+
+    ``require_audio=False`` lets the demo load a sample episode before it synthesises the read.
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise EpisodeError(f"episode folder not found: {root}; pass the folder that holds {EPISODE_FILE}")
+    values = _validate(_read_toml(root / EPISODE_FILE))
+    for key in PATH_KEYS:
+        if key in values:
+            values[key] = resolve_inside(root, key, values[key])
+    for key in ("script", "translation", "cover"):
+        if key in values:
+            _check_file(key, values[key])
+    if require_audio:
+        _check_file("host_audio", values["host_audio"])
+    return Episode(folder=root.resolve(), slug=root.resolve().name, **values)
