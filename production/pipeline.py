@@ -1,0 +1,207 @@
+"""Named stages from an episode folder to a publishable build/.
+
+ingest → align → captions → credits → master → video → publish. Each stage skips itself when
+the content hashes of its inputs and its settings are unchanged (``force`` redoes them), and
+reports progress through a callback ``(stage, fraction, message)``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .cache import StageState, fingerprint, hash_text
+from .episode import Episode, load_episode
+from .errors import LockedError, ProductionError
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, float, str], None]
+STAGE_NAMES = ("ingest", "align", "captions", "credits", "master", "video", "publish")
+WORK_DIR = ".work"  # intermediates inside build/ (hidden; not a deliverable)
+
+
+@dataclass(frozen=True)
+class ProduceOptions:
+    force: bool = False  # redo every stage even when up to date
+    only: str | None = None  # run just this stage (its inputs must exist)
+    from_stage: str | None = None  # redo from this stage on
+    engine: str | None = None  # overrides episode.toml's engine
+    whisper_model: str | None = None  # overrides episode.toml's whisper_model
+    loudness: str | None = None  # overrides episode.toml's loudness profile
+    burn_in: bool = True  # burn bilingual captions into the MP4
+    video: bool = True  # render the MP4 at all
+
+
+@dataclass
+class ProduceResult:
+    folder: Path
+    seconds: float = 0.0
+    error: str = ""
+    ran: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        return f"ran {', '.join(self.ran) or 'nothing'}; up to date: {', '.join(self.skipped) or 'none'}"
+
+
+@dataclass
+class Context:
+    episode: Episode
+    options: ProduceOptions
+    progress: Progress
+    state: StageState
+    products: dict[str, Any] = field(default_factory=dict)
+    fingerprints: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def build(self) -> Path:
+        return self.episode.build_dir
+
+    @property
+    def work(self) -> Path:
+        return self.build / WORK_DIR
+
+    def out(self, suffix: str) -> Path:
+        return self.build / f"{self.episode.slug}{suffix}"
+
+    def report(self, stage: str) -> Callable[[float, str], None]:
+        return lambda fraction, message="": self.progress(stage, fraction, message)
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    run: Callable[[Context], None]  # does the work, fills ctx.products
+    load: Callable[[Context], None]  # restores ctx.products from outputs when skipped
+    inputs: Callable[[Context], tuple[list[Path], Any]]  # (files, settings) that decide freshness
+    outputs: Callable[[Context], list[Path]]
+    depends: tuple[str, ...] = ()  # upstream stages whose results this one uses
+
+
+def _noop(ctx: Context) -> None:
+    return None
+
+
+def _quiet(stage: str, fraction: float, message: str = "") -> None:
+    return None
+
+
+class BuildLock:
+    """An exclusive lock on build/: a second produce on the same episode refuses at once."""
+
+    def __init__(self, build: Path) -> None:
+        self.path = build / WORK_DIR / "lock"
+        self.fh: Any = None
+
+    def __enter__(self) -> BuildLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.fh = open(self.path, "a+")
+        try:
+            fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.fh.seek(0)
+            holder = self.fh.read().strip() or "?"
+            self.fh.close()
+            raise LockedError(
+                f"another `perspective produce` (pid {holder}) is working on {self.path.parents[1]}; "
+                "wait for it to finish, then run again"
+            ) from None
+        self.fh.seek(0)
+        self.fh.truncate()
+        self.fh.write(str(os.getpid()))
+        self.fh.flush()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        fcntl.flock(self.fh, fcntl.LOCK_UN)
+        self.fh.close()
+
+
+def _select(options: ProduceOptions) -> tuple[set[str], set[str]]:
+    """(stages to force, stages allowed to run) from --force/--only/--from."""
+    for name in (options.only, options.from_stage):
+        if name is not None and name not in STAGE_NAMES:
+            raise ProductionError(f"unknown stage {name!r}; stages are: {', '.join(STAGE_NAMES)}")
+    if options.only:
+        return {options.only}, {options.only}
+    if options.from_stage:
+        start = STAGE_NAMES.index(options.from_stage)
+        return set(STAGE_NAMES[start:]), set(STAGE_NAMES)
+    return (set(STAGE_NAMES) if options.force else set()), set(STAGE_NAMES)
+
+
+def run_stages(ctx: Context, stages: Sequence[Stage], result: ProduceResult) -> None:
+    forced, allowed = _select(ctx.options)
+    for stage in stages:
+        files, settings = stage.inputs(ctx)
+        upstream = [ctx.fingerprints[name] for name in stage.depends]
+        fp = fingerprint(files, {"settings": settings, "version": __version__}, upstream)
+        ctx.fingerprints[stage.name] = fp
+        current = ctx.state.is_current(stage.name, fp, stage.outputs(ctx))
+        if stage.name not in allowed or (current and stage.name not in forced):
+            stage.load(ctx)
+            result.skipped.append(stage.name)
+            ctx.progress(stage.name, 1.0, "up to date")
+            continue
+        ctx.progress(stage.name, 0.0, "")
+        stage.run(ctx)
+        ctx.state.record(stage.name, fp)
+        result.ran.append(stage.name)
+        ctx.progress(stage.name, 1.0, "done")
+
+
+def produce_episode(folder: str | Path, options: ProduceOptions | None = None, progress: Progress | None = None) -> ProduceResult:
+    """Produce one episode; a ProductionError becomes ``result.error`` (one line)."""
+    from .stages import STAGES
+
+    options = options or ProduceOptions()
+    result = ProduceResult(Path(folder))
+    started = time.monotonic()
+    try:
+        episode = load_episode(folder)
+        episode.build_dir.mkdir(parents=True, exist_ok=True)
+        with BuildLock(episode.build_dir):
+            state = StageState(episode.build_dir / WORK_DIR / "stages.json")
+            ctx = Context(episode, options, progress or _quiet, state)
+            run_stages(ctx, STAGES, result)
+    except ProductionError as err:
+        result.error = str(err)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _produce_quietly(folder: Path, options: ProduceOptions) -> ProduceResult:
+    return produce_episode(folder, options)
+
+
+def produce_many(
+    folders: Sequence[Path], options: ProduceOptions, jobs: int = 1, progress: Progress | None = None
+) -> list[ProduceResult]:
+    """Produce several episodes; ``jobs`` > 1 uses worker processes. One failure stops no other."""
+    if jobs <= 1 or len(folders) <= 1:
+        return [produce_episode(f, options, progress) for f in folders]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(_produce_quietly, Path(f), options) for f in folders]
+        results = []
+        for folder, fut in zip(folders, futures, strict=True):
+            try:
+                results.append(fut.result())
+            except Exception as err:  # a crashed worker is reported, the others go on
+                results.append(ProduceResult(Path(folder), error=f"worker failed: {type(err).__name__}: {err}"))
+            if progress:
+                progress("episodes", len(results) / len(folders), str(folder))
+        return results
+
+
+def settings_digest(obj: Any) -> str:
+    return hash_text(repr(obj))
