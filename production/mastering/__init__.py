@@ -1,0 +1,52 @@
+"""Mastering: intro sting + host read + outro bed → loudness-normalised WAV master and tagged MP3.
+
+Steps, in order (each reported through ``progress``):
+
+1. **voice** (``assembly``) — the read is measured (pyloudnorm), brought to a working level,
+   high-passed and gently compressed (``highpass``, ``acompressor``). Only read, never written.
+2. **assembly** (pydub) — the intro sting, then the read from ``intro_ms``; the outro bed comes
+   in under the credits, ducked under the voice by ``sidechaincompress`` keyed by the voice,
+   runs on after the read and fades out.
+3. **loudness** — a gain and a 4×-oversampled limiter guard the premaster, then ffmpeg
+   ``loudnorm`` runs twice (measure; normalise with the measurements fed back, ``linear=true``,
+   output rate set).
+4. **verify** (``meter``) — pyloudnorm (ITU-R BS.1770-4) and a 4×-oversampled true-peak meter
+   read the WAV master and the decoded MP3; a gain (+ limiter) correction runs on whichever is off.
+5. **tags** — ID3v2.4 with chapters, cover, lyrics and credits (``production.tags``).
+
+Time bases: chapters, speech spans and the credits' start given to :func:`master` are in
+**host-read** time (0 = the first sample of the host's file, as in alignment.json). In the master
+the read starts at ``MasterReport.intro_ms``: add it to every host-read time (captions, chapters)
+that is to match the published audio. :func:`shift_chapters` does it for chapters.
+"""
+
+from .assembly import duck_under_voice, voice_to_bed_db
+from .loudness import in_spec
+from .make import MasterReport, master, shift_chapters
+from .meter import (
+    Loudness,
+    integrated_lufs,
+    loudness_range,
+    measure,
+    measure_loudness,
+    true_peak_dbtp,
+)
+from .settings import PROFILES, LoudnessTarget, MasteringSettings
+
+__all__ = [
+    "PROFILES",
+    "Loudness",
+    "LoudnessTarget",
+    "MasterReport",
+    "MasteringSettings",
+    "duck_under_voice",
+    "in_spec",
+    "integrated_lufs",
+    "loudness_range",
+    "master",
+    "measure",
+    "measure_loudness",
+    "shift_chapters",
+    "true_peak_dbtp",
+    "voice_to_bed_db",
+]

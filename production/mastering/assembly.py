@@ -1,0 +1,311 @@
+"""The premaster: levelled read, intro sting and outro bed on one timeline (pydub + ffmpeg).
+
+Timeline (master time, ms)::
+
+    0 ── sting ── intro_ms ── host read ─────────────────── intro_ms + read ── tail ── end
+                               outro_start_ms ── bed (ducked under the voice) ──── fade ┘
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pydub import AudioSegment
+
+from ..audio import frame_rms_db
+from ..errors import AudioError
+from .media import decode_float, ffmpeg, load_segment, segment_samples, silence
+from .meter import integrated_lufs
+from .settings import WORK_RATE, MasteringSettings
+
+log = logging.getLogger(__name__)
+
+DUAL_MONO_DB = 10 * math.log10(2)  # 3.01 dB: a mono read on both channels measures this much louder
+MIN_BED_MS = 500  # a shorter stretch of bed would only be a blip: leave it out
+MIN_THRESHOLD = 0.000976563  # ffmpeg acompressor/sidechaincompress threshold range: 2^-10 … 1
+
+
+# ------------------------------------------------------------------------------- voice
+
+
+def voice_gain_db(host: Path, settings: MasteringSettings) -> float:
+    """Gain that brings the read to the working level; AudioError for silent or hopeless input."""
+    mono, rate = decode_float(host, WORK_RATE, channels=1)
+    lufs = integrated_lufs(mono, rate)
+    if not math.isfinite(lufs):
+        raise AudioError(
+            f"{host.name} is silent (nothing above the −70 LUFS gate), so it cannot be "
+            "loudness-normalised; "
+            "check that this is the right file and that the recording has sound"
+        )
+    if lufs < settings.min_input_lufs:
+        raise AudioError(
+            f"{host.name} is far too quiet ({lufs:.1f} LUFS, floor {settings.min_input_lufs:.0f}): "
+            "normalising "
+            "it would mostly raise noise; record again with more input gain"
+        )
+    log.info("host read: %.1f LUFS", lufs)
+    return settings.voice_working_lufs - lufs
+
+
+def _linear(db: float) -> float:
+    return min(1.0, max(MIN_THRESHOLD, 10 ** (db / 20)))
+
+
+def voice_filter(settings: MasteringSettings, gain_db: float) -> str:
+    """ffmpeg filters for the read: working gain, high-pass, gentle RMS compression."""
+    threshold = _linear(settings.voice_working_lufs + settings.level_threshold_lu)
+    return ",".join(
+        [
+            f"volume={gain_db:.3f}dB",
+            f"highpass=f={settings.highpass_hz:g}:poles=2",
+            f"acompressor=threshold={threshold:.6f}:ratio={settings.level_ratio:g}"
+            f":attack={settings.level_attack_ms:g}:release={settings.level_release_ms:g}:detection=rms",
+        ]
+    )
+
+
+def prepare_voice(host: Path, work: Path, settings: MasteringSettings) -> AudioSegment:
+    """The levelled read as a stereo (dual-mono) 48 kHz segment. The host file is only read."""
+    gain = voice_gain_db(host, settings)
+    out = work / "voice.wav"
+    ffmpeg(
+        [
+            "-i",
+            str(host),
+            "-vn",
+            "-ac",
+            "1",
+            "-af",
+            f"aresample={WORK_RATE}," + voice_filter(settings, gain),
+            "-ar",
+            str(WORK_RATE),
+            "-c:a",
+            "pcm_s32le",
+            str(out),
+        ],
+        "levelling the host read",
+    )
+    return load_segment(out, channels=1).set_channels(2)
+
+
+# ------------------------------------------------------------------------------- music
+
+
+def load_asset(path: Path, what: str) -> AudioSegment:
+    if not path.is_file():
+        raise AudioError(
+            f"{what} not found at {path}; run `python assets/make_assets.py` or fix the setting"
+        )
+    return load_segment(path)
+
+
+def segment_lufs(seg: AudioSegment) -> float:
+    return integrated_lufs(segment_samples(seg), seg.frame_rate)
+
+
+def at_level(seg: AudioSegment, lufs: float, what: str) -> AudioSegment:
+    """``seg`` with the gain that makes it measure ``lufs``."""
+    own = segment_lufs(seg)
+    if not math.isfinite(own):
+        raise AudioError(
+            f"the {what} is silent; run `python assets/make_assets.py` or fix the setting"
+        )
+    return seg.apply_gain(lufs - own)
+
+
+def looped(seg: AudioSegment, ms: int) -> AudioSegment:
+    """``seg`` repeated end to end (it must loop seamlessly) and cut to ``ms``."""
+    return (seg * (ms // len(seg) + 1))[:ms]
+
+
+def duck_filter(settings: MasteringSettings, voice_lufs: float) -> str:
+    """``sidechaincompress`` keyed by the voice; threshold from the voice level and the depth.
+
+    Above the threshold the gain falls (1 − 1/ratio) dB per dB, so a key at the voice's level
+    (per channel: minus 3 dB for dual mono) pulls the bed down by about ``duck_depth_db``.
+    """
+    key_db = voice_lufs - DUAL_MONO_DB
+    threshold = _linear(key_db - settings.duck_depth_db / (1 - 1 / settings.duck_ratio))
+    return (
+        f"sidechaincompress=threshold={threshold:.6f}:ratio={settings.duck_ratio:g}"
+        f":attack={settings.duck_attack_ms:g}:release={settings.duck_release_ms:g}:detection=rms:link=maximum"
+    )
+
+
+def duck_under_voice(
+    bed: AudioSegment,
+    voice: AudioSegment,
+    settings: MasteringSettings,
+    work: Path,
+    voice_lufs: float | None = None,
+) -> AudioSegment:
+    """``bed`` ducked by ``sidechaincompress`` keyed by ``voice`` (both start together; the key is
+    padded with silence or cut to the bed's length). ``voice_lufs``: the speaking level (measured
+    from ``voice`` when not given)."""
+    level = segment_lufs(voice) if voice_lufs is None else voice_lufs
+    if not math.isfinite(level):
+        raise AudioError(
+            "the voice under the outro music is silent; check the end of the host recording"
+        )
+    key = (voice + silence(max(0, len(bed) - len(voice)), voice.channels))[: len(bed)]
+    bed_wav, key_wav, out = work / "bed.wav", work / "key.wav", work / "bed_ducked.wav"
+    bed.export(bed_wav, format="wav")
+    key.export(key_wav, format="wav")
+    ffmpeg(
+        [
+            "-i",
+            str(bed_wav),
+            "-i",
+            str(key_wav),
+            "-filter_complex",
+            f"[0:a][1:a]{duck_filter(settings, level)}[out]",
+            "-map",
+            "[out]",
+            "-c:a",
+            "pcm_s32le",
+            str(out),
+        ],
+        "ducking the music under the voice",
+    )
+    return load_segment(out)[: len(bed)]
+
+
+# ------------------------------------------------------------------------------- the timeline
+
+
+@dataclass(frozen=True)
+class Assembly:
+    premaster: AudioSegment  # everything mixed
+    voice: AudioSegment  # the levelled read alone, on the master's timeline
+    bed: AudioSegment | None  # the ducked bed alone, on the master's timeline
+    intro_ms: int  # the read starts here
+    outro_start_ms: int | None  # the bed starts here
+
+
+def bed_start_in_read(
+    read_ms: int, credits_start_ms: int | None, settings: MasteringSettings
+) -> int:
+    """Where the bed comes in (host-read time): at the credits, or bed_lead_ms before the end."""
+    start = credits_start_ms if credits_start_ms is not None else read_ms - settings.bed_lead_ms
+    return min(max(0, start), read_ms)
+
+
+def _sting(settings: MasteringSettings, voice_lufs: float) -> AudioSegment | None:
+    if settings.intro is None:
+        return None
+    return at_level(
+        load_asset(settings.intro, "intro sting"),
+        voice_lufs + settings.sting_level_lu,
+        "intro sting",
+    )
+
+
+def _ducked_bed(
+    bed_path: Path,
+    voice: AudioSegment,
+    voice_lufs: float,
+    length_ms: int,
+    read_offset_ms: int,
+    settings: MasteringSettings,
+    work: Path,
+) -> AudioSegment:
+    raw = at_level(
+        load_asset(bed_path, "outro music bed"), voice_lufs + settings.bed_level_lu, "outro bed"
+    )
+    ducked = duck_under_voice(
+        looped(raw, length_ms), voice[read_offset_ms:], settings, work, voice_lufs
+    )
+    return ducked.fade_in(min(settings.bed_fade_in_ms, len(ducked))).fade_out(
+        min(settings.outro_fade_ms, len(ducked))
+    )
+
+
+def assemble(
+    voice: AudioSegment,
+    settings: MasteringSettings,
+    work: Path,
+    credits_start_ms: int | None = None,
+) -> Assembly:
+    """Sting, read and ducked outro bed on one timeline."""
+    voice_lufs = segment_lufs(voice)
+    sting = _sting(settings, voice_lufs)
+    intro_ms = max(0, len(sting) - settings.intro_overlap_ms) if sting is not None else 0
+    total = (
+        intro_ms + len(voice) + (settings.outro_tail_ms if settings.outro_bed is not None else 0)
+    )
+    timeline = silence(total)
+    voice_track = timeline.overlay(voice, position=intro_ms)
+    mix = voice_track if sting is None else voice_track.overlay(sting, position=0)
+    offset = bed_start_in_read(len(voice), credits_start_ms, settings)
+    outro_start = intro_ms + offset
+    if settings.outro_bed is None or total - outro_start < MIN_BED_MS:
+        return Assembly(mix, voice_track, None, intro_ms, None)
+    bed = _ducked_bed(
+        settings.outro_bed, voice, voice_lufs, total - outro_start, offset, settings, work
+    )
+    return Assembly(
+        mix.overlay(bed, position=outro_start),
+        voice_track,
+        timeline.overlay(bed, position=outro_start),
+        intro_ms,
+        outro_start,
+    )
+
+
+# ------------------------------------------------------------------------------- ducking figure
+
+
+def speech_spans_from_voice(
+    samples: np.ndarray, rate: int, below_peak_db: float = 25.0, min_gap_ms: int = 300
+) -> list[tuple[int, int]]:
+    """Where a clean read speaks (ms): 10 ms frames within ``below_peak_db`` of its loud frames."""
+    level = frame_rms_db(samples.mean(axis=1) if samples.ndim == 2 else samples, rate)
+    active = np.flatnonzero(level > np.percentile(level, 95) - below_peak_db)
+    spans: list[tuple[int, int]] = []
+    for i in active:
+        ms = int(i) * 10
+        if spans and ms - spans[-1][1] <= min_gap_ms:
+            spans[-1] = (spans[-1][0], ms + 25)
+        else:
+            spans.append((ms, ms + 25))
+    return spans
+
+
+def voice_to_bed_db(
+    voice: np.ndarray, bed: np.ndarray, rate: int, spans_ms: Sequence[tuple[int, int]]
+) -> float | None:
+    """Smallest voice-over-bed energy ratio (dB) over the spans (≥ 100 ms) where both sound."""
+    gaps = []
+    for start, end in spans_ms:
+        a, b = start * rate // 1000, min(end * rate // 1000, len(voice), len(bed))
+        if b - a < rate // 10:
+            continue
+        v = float(np.mean(np.square(voice[a:b], dtype=np.float64)))
+        m = float(np.mean(np.square(bed[a:b], dtype=np.float64)))
+        if v > 0 and m > 0:
+            gaps.append(10 * math.log10(v / m))
+    return min(gaps) if gaps else None
+
+
+def bed_under_voice_db(
+    asm: Assembly, read_spans_ms: Sequence[tuple[int, int]] | None
+) -> float | None:
+    """The ducking as heard: voice over bed (dB) in the worst speech span under the bed.
+
+    ``read_spans_ms`` are in host-read time; without them speech is found from the voice's level.
+    """
+    if asm.bed is None or asm.outro_start_ms is None:
+        return None
+    voice, bed = segment_samples(asm.voice), segment_samples(asm.bed)
+    if read_spans_ms is None:
+        spans = speech_spans_from_voice(voice, WORK_RATE)
+    else:
+        spans = [(s + asm.intro_ms, e + asm.intro_ms) for s, e in read_spans_ms]
+    under_bed = [(max(s, asm.outro_start_ms), e) for s, e in spans if e > asm.outro_start_ms]
+    return voice_to_bed_db(voice, bed, WORK_RATE, under_bed)

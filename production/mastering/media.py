@@ -1,0 +1,105 @@
+"""ffmpeg calls and sample conversions shared by the mastering steps (numpy ↔ pydub)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from pydub import AudioSegment
+
+from ..audio import probe
+from ..errors import AudioError, RenderError
+from ..tools import require
+from .settings import WORK_RATE
+
+WORK_WIDTH = 4  # bytes per sample in pydub assembly: 32-bit integers keep a quiet read clean
+
+
+def ffmpeg(args: Sequence[str], what: str) -> str:
+    """Run ffmpeg with an argument list (no shell); return its stderr (loudnorm's JSON is there)."""
+    exe = require("ffmpeg")
+    proc = subprocess.run(
+        [exe, "-nostdin", "-hide_banner", "-y", *args], capture_output=True, check=False
+    )
+    err = proc.stderr.decode("utf-8", "replace")
+    if proc.returncode != 0:
+        tail = " | ".join(err.strip().splitlines()[-3:])
+        raise RenderError(f"{what} failed (ffmpeg exit {proc.returncode}): {tail}")
+    return err
+
+
+def decode_raw(
+    path: Path, rate: int | None, channels: int | None, fmt: str = "f32le"
+) -> tuple[bytes, int, int]:
+    """Interleaved samples of ``path`` in ``fmt``, with their rate and channel count.
+
+    ``rate``/``channels`` None: the file's own (ffmpeg's mono→stereo upmix lowers the level 3 dB).
+    """
+    if rate is None or channels is None:
+        info = probe(path)
+        rate, channels = rate or info.sample_rate, channels or info.channels
+    exe = require("ffmpeg")
+    proc = subprocess.run(
+        [
+            exe,
+            "-nostdin",
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-vn",
+            "-ac",
+            str(channels),
+            "-ar",
+            str(rate),
+            "-f",
+            fmt,
+            "-",
+        ],
+        capture_output=True,
+        check=False,
+    )
+    if proc.returncode != 0 or not proc.stdout:
+        tail = " ".join(proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:])
+        raise AudioError(
+            f"{path.name} could not be decoded ({tail or 'no samples'}); "
+            "export it again as WAV or FLAC"
+        )
+    return proc.stdout, rate, channels
+
+
+def decode_float(
+    path: str | os.PathLike[str], rate: int | None = None, channels: int | None = None
+) -> tuple[np.ndarray, int]:
+    """Samples as float32, shape (n, channels), in [-1, 1], and their rate (None: file's own)."""
+    raw, r, ch = decode_raw(Path(path), rate, channels)
+    return np.frombuffer(raw, dtype="<f4").reshape(-1, ch), r
+
+
+def load_segment(path: Path, channels: int = 2) -> AudioSegment:
+    """Any ffmpeg-readable file as a 48 kHz 32-bit pydub segment."""
+    raw, _, _ = decode_raw(path, WORK_RATE, channels, fmt="s32le")
+    return AudioSegment(data=raw, sample_width=WORK_WIDTH, frame_rate=WORK_RATE, channels=channels)
+
+
+def segment_samples(seg: AudioSegment) -> np.ndarray:
+    """A pydub segment as float32 of shape (n, channels)."""
+    dtype = {2: "<i2", 4: "<i4"}[seg.sample_width]
+    scale = float(2 ** (8 * seg.sample_width - 1))
+    return (np.frombuffer(seg.raw_data, dtype=dtype).astype(np.float32) / scale).reshape(
+        -1, seg.channels
+    )
+
+
+def silence(ms: int, channels: int = 2) -> AudioSegment:
+    """``ms`` of digital silence at the working format."""
+    frames = ms * WORK_RATE // 1000
+    return AudioSegment(
+        data=bytes(frames * channels * WORK_WIDTH),
+        sample_width=WORK_WIDTH,
+        frame_rate=WORK_RATE,
+        channels=channels,
+    )

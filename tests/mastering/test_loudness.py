@@ -1,0 +1,99 @@
+"""loudnorm two-pass and the verify-and-correct loop, on short real files (ffmpeg, pyloudnorm)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import wave
+from pathlib import Path
+
+import numpy as np
+import pyloudnorm
+import pytest
+
+from production.errors import RenderError
+from production.mastering import MasteringSettings
+from production.mastering.loudness import gain_and_limit, loudnorm_two_pass, settle
+from tests.mastering.conftest import decoded, ebur128_true_peak
+
+RATE = 48000
+
+
+def speechlike(path: Path, lufs: float, spikes: bool = False, seconds: int = 5) -> Path:
+    """A buzzy vowel (150 Hz + harmonics) in syllable-rate bursts, stereo 16-bit, at ``lufs``."""
+    t = np.arange(RATE * seconds) / RATE
+    x = sum(np.sin(2 * np.pi * 150 * k * t + k) / k for k in range(1, 12))
+    x *= np.clip(np.sin(2 * np.pi * 4 * t), 0, None) * (0.6 + 0.4 * np.sin(2 * np.pi * 0.3 * t))
+    x *= 10 ** (
+        (lufs - pyloudnorm.Meter(RATE).integrated_loudness(x) - 3.01) / 20
+    )  # stereo reads +3 dB
+    if spikes:  # isolated clicks far above the programme: a gain would push them over the limit
+        x[:: RATE // 2] = 0.9
+    pcm = np.round(np.clip(np.column_stack([x, x]), -1, 1) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(pcm.tobytes())
+    return path
+
+
+def lufs_of(path: Path) -> float:
+    samples, rate = decoded(path)
+    return float(pyloudnorm.Meter(rate).integrated_loudness(samples))
+
+
+def rate_of(path: Path) -> int:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "stream=sample_rate", "-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return int(json.loads(out)["streams"][0]["sample_rate"])
+
+
+def test_loudnorm_two_pass_is_linear_and_keeps_the_output_rate(tmp_path: Path) -> None:
+    src = speechlike(tmp_path / "in.wav", -20.0)
+    report = loudnorm_two_pass(src, tmp_path / "out.wav", -2.0, MasteringSettings())
+    assert report["normalization_type"] == "linear"
+    assert rate_of(tmp_path / "out.wav") == 48000
+    assert lufs_of(tmp_path / "out.wav") == pytest.approx(-16.0, abs=0.5)
+
+
+def test_loudnorm_dynamic_fallback_still_writes_48k(tmp_path: Path) -> None:
+    # peaks at −0.9 dBFS and a −9 dBTP ceiling: linear mode is impossible, loudnorm goes dynamic
+    src = speechlike(tmp_path / "in.wav", -20.0, spikes=True)
+    report = loudnorm_two_pass(src, tmp_path / "out.wav", -9.0, MasteringSettings())
+    assert report["normalization_type"] == "dynamic"
+    assert rate_of(tmp_path / "out.wav") == 48000  # not loudnorm's internal 192 kHz
+
+
+def _render(src: Path, out: Path):  # type: ignore[no-untyped-def]
+    def render(gain: float, ceiling: float | None) -> None:
+        gain_and_limit(src, out, gain, ceiling, "pcm_s24le", RATE)
+
+    return render
+
+
+def test_settle_corrects_the_gain_until_the_meter_reads_the_target(tmp_path: Path) -> None:
+    src, out = speechlike(tmp_path / "in.wav", -19.0), tmp_path / "out.wav"
+    reading, corrections = settle(_render(src, out), out, RATE, MasteringSettings(), "test")
+    assert corrections == 1
+    assert reading.integrated_lufs == pytest.approx(-16.0, abs=0.1)
+    assert lufs_of(out) == pytest.approx(-16.0, abs=0.1)
+
+
+def test_settle_limits_peaks_that_the_gain_would_push_over(tmp_path: Path) -> None:
+    src, out = speechlike(tmp_path / "in.wav", -19.0, spikes=True), tmp_path / "out.wav"
+    reading, corrections = settle(_render(src, out), out, RATE, MasteringSettings(), "test")
+    assert corrections >= 1
+    assert reading.true_peak_dbtp <= -1.0
+    assert ebur128_true_peak(out) <= -1.0
+    assert lufs_of(out) == pytest.approx(-16.0, abs=0.5)
+
+
+def test_settle_gives_up_with_the_figures_when_corrections_run_out(tmp_path: Path) -> None:
+    src, out = speechlike(tmp_path / "in.wav", -19.0), tmp_path / "out.wav"
+    with pytest.raises(RenderError, match=r"could not bring the test to -16 LUFS.*-19\.\d\d LUFS"):
+        settle(_render(src, out), out, RATE, MasteringSettings(max_corrections=0), "test")
