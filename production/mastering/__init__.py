@@ -20,7 +20,7 @@ the read starts at ``MasterReport.intro_ms``: add it to every host-read time (ca
 that is to match the published audio. :func:`shift_chapters` does it for chapters.
 """
 
-from .assembly import duck_under_voice, voice_to_bed_db
+from .assembly import duck_under_voice, intro_offset_ms, voice_to_bed_db
 from .loudness import in_spec
 from .make import MasterReport, master, shift_chapters
 from .meter import (
@@ -41,6 +41,7 @@ __all__ = [
     "MasteringSettings",
     "duck_under_voice",
     "in_spec",
+    "intro_offset_ms",
     "integrated_lufs",
     "loudness_range",
     "master",

@@ -226,6 +226,14 @@ def _ducked_bed(
     )
 
 
+def intro_offset_ms(settings: MasteringSettings) -> int:
+    """Where the host read starts in the master (ms), known before mastering runs so that
+    captions and chapters can be placed in master time by earlier stages."""
+    if settings.intro is None:
+        return 0
+    return max(0, len(load_asset(settings.intro, "intro sting")) - settings.intro_overlap_ms)
+
+
 def assemble(
     voice: AudioSegment,
     settings: MasteringSettings,
