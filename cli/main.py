@@ -158,19 +158,32 @@ def produce(
 @app.command()
 def check(
     episode_dir: Annotated[Path, typer.Argument(help="Episode folder whose build/ to check.")],
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every warning, not counts per rule.")] = False,
 ) -> None:
-    """Quality gate over build/: files present and parseable, captions QC, loudness, video, hashes."""
-    from production.check import check_episode
+    """Quality gate over build/: files present and parseable, captions QC, loudness, video, hashes.
+
+    Exit 1 with one line per error; warnings are summarised (use --verbose to list them).
+    """
+    from collections import Counter
+
+    from production.check import check_episode, warning_key
 
     findings = check_episode(episode_dir)
     errors = [f for f in findings if f.severity == "error"]
-    for f in findings:
-        stream = err if f.severity == "error" else out
-        stream.print(f"{f.severity}: {f.message}", markup=False, highlight=False)
+    for f in errors:
+        err.print(f"error: {f.message}", markup=False, highlight=False, soft_wrap=True)
+    others = [f for f in findings if f.severity != "error"]
+    if verbose:
+        for f in others:
+            out.print(f"{f.severity}: {f.message}", markup=False, highlight=False, soft_wrap=True)
+    else:
+        for (severity, key), n in Counter((f.severity, warning_key(f)) for f in others).items():
+            out.print(f"{severity}: {key}" + (f" (x{n})" if n > 1 else ""), markup=False, highlight=False,
+                      soft_wrap=True)
     if errors:
         err.print(f"check failed: {len(errors)} error(s)")
         raise typer.Exit(1)
-    out.print(f"check passed ({len(findings)} note(s))")
+    out.print(f"check passed ({len(others)} warning(s)/note(s))")
 
 
 @app.command()

@@ -19,6 +19,13 @@ class Finding:
     message: str
 
 
+def warning_key(finding: Finding) -> str:
+    """A finding's message with its figures removed, so repeated warnings can be counted."""
+    import re
+
+    return re.sub(r"-?\d+(\.\d+)?", "N", finding.message)
+
+
 def expected_outputs(episode: Episode) -> list[str]:
     slug = episode.slug
     names = [f"{slug}.mp3", f"{slug}.mp4", f"{slug}.en.srt", f"{slug}.en.vtt", f"{slug}.bilingual.srt",
@@ -69,7 +76,11 @@ def _captions(episode: Episode) -> list[Finding]:
     from .captions import qc
 
     issues = qc.check_files(episode.build_dir, episode.slug, _caption_settings(episode))
-    return [Finding(i.severity, f"captions: {i.message}") for i in issues]
+    return [Finding(i.severity, f"{i.file or 'captions'}{_cue(i.cue_index)}: {i.message}") for i in issues]
+
+
+def _cue(index: int) -> str:
+    return f" cue {index + 1}" if index >= 0 else ""
 
 
 def _caption_settings(episode: Episode):  # type: ignore[no-untyped-def]

@@ -15,6 +15,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_EPISODES = REPO_ROOT / "episodes"
 SYNTH_RATE = 22050  # Hz; eSpeak NG's native rate
 SENTENCE_PAUSE_MS = 350  # a natural breath between sentences of the stand-in read
+# Not the aligner's own voice and tempo, so the demo exercises a real alignment problem.
+STAND_IN_VOICE = "en-us+f3"
+STAND_IN_WPM = 150
 SYNTHETIC_LABEL = "SYNTHETIC-HOST-READ.txt"
 LABEL_TEXT = (
     "The host recording in this folder ({name}) is a SYNTHETIC stand-in read made by eSpeak NG\n"
@@ -38,7 +41,10 @@ def synthesise_host_read(folder: Path) -> Path:
 
     episode = load_episode(folder, require_audio=False)
     script = ingest(episode).script
-    samples, _spans = synth_read([s.spoken for s in script.sentences], SENTENCE_PAUSE_MS, rate=SYNTH_RATE)
+    samples, _spans = synth_read(
+        [s.spoken for s in script.sentences], SENTENCE_PAUSE_MS, rate=SYNTH_RATE,
+        voice=STAND_IN_VOICE, wpm=STAND_IN_WPM,
+    )
     if episode.host_audio.suffix.lower() != ".wav":
         raise EpisodeError(f"the demo can only synthesise a .wav host read; set host_audio = \"host.wav\" in {folder}")
     save_wav(episode.host_audio, samples, SYNTH_RATE)
