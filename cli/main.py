@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from production import __version__
 from production.errors import ProductionError
@@ -23,8 +24,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+# soft_wrap: a message stays one line however long (no wrapping at the terminal's width)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 _state = {"debug": False}
 
 
@@ -75,7 +77,7 @@ def ingest(
         print(json.dumps(result.summary, ensure_ascii=False, indent=2))
         return
     s = result.summary
-    out.print(f"[bold]{s['title']}[/bold]")
+    out.print(f"[bold]{escape(s['title'])}[/bold]")
     out.print(f"sentences: {len(s['sentences'])} in {result.paragraph_count} paragraphs")
     out.print(f"credits: {len(s['credits'])} roles")
     for c in s["credits"]:
@@ -104,6 +106,9 @@ def align(
     cross_check: Annotated[
         bool, typer.Option("--cross-check", help="Run tts-dtw and whisper; flag sentences that disagree > 0.5 s.")
     ] = False,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Never download a whisper model; use the cache or a .pt path.")
+    ] = False,
 ) -> None:
     """Align a script to a recording and write alignment.json (speech start/end per fragment, word timings)."""
     from production.align.run import align_files
@@ -111,9 +116,9 @@ def align(
     with Reporter() as progress:
         result = align_files(
             audio, script, output, unit=unit.value, engine=engine.value, whisper_model=whisper_model,
-            cross_check=cross_check, progress=progress,
+            cross_check=cross_check, progress=progress, offline=offline,
         )
-    err.print(f"wrote {output} ({len(result.alignment.fragments)} fragments, engine {result.alignment.engine})")
+    err.print(f"wrote {escape(str(output))} ({len(result.alignment.fragments)} fragments, engine {result.alignment.engine})")
     if report:
         print(result.report)
     for flag in result.disagreements:
@@ -129,6 +134,7 @@ def produce(
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Episodes produced in parallel.")] = 1,
     engine: Annotated[Optional[EngineName], typer.Option(help="Override the alignment engine.")] = None,
     whisper_model: Annotated[Optional[str], typer.Option(help="Whisper model name or .pt path.")] = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Never download a whisper model.")] = False,
     loudness: Annotated[Optional[Loudness], typer.Option(help="Loudness profile for the masters.")] = None,
     burn_in: Annotated[bool, typer.Option("--burn-in/--no-burn-in", help="Burn captions into the video.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
@@ -138,7 +144,7 @@ def produce(
 
     options = ProduceOptions(
         force=force, only=only, from_stage=from_stage,
-        engine=engine.value if engine else None, whisper_model=whisper_model,
+        engine=engine.value if engine else None, whisper_model=whisper_model, offline=offline,
         loudness=loudness.value if loudness else None, burn_in=burn_in,
     )
     with Reporter(quiet=quiet) as progress:
@@ -146,9 +152,13 @@ def produce(
     failed = [r for r in results if r.error]
     for r in results:
         if r.error:
-            err.print(f"[red]failed[/red] {r.folder}: {r.error}", highlight=False)
+            err.print(f"[red]failed[/red] {escape(str(r.folder))}: {escape(r.error)}", highlight=False)
+            if _state["debug"] and r.exception is not None:
+                import traceback
+
+                traceback.print_exception(r.exception)
         else:
-            err.print(f"[green]done[/green] {r.folder}/build ({r.seconds:.1f} s; {r.summary})", highlight=False)
+            err.print(f"[green]done[/green] {escape(str(r.folder))}/build ({r.seconds:.1f} s; {r.summary})", highlight=False)
     if len(results) > 1:
         err.print(f"{len(results) - len(failed)} produced, {len(failed)} failed")
     if failed:
@@ -202,7 +212,7 @@ def credits(
         err.print(f"warning: {w}", markup=False)
     if preview:
         path = preview_credits(episode_dir, output)
-        err.print(f"wrote {path}")
+        err.print(f"wrote {escape(str(path))}")
 
 
 @app.command()
@@ -220,9 +230,19 @@ def demo(
         folder = prepare_demo(episode_dir, progress=progress)
         result = produce_episode(folder, ProduceOptions(force=force), progress=progress)
     if result.error:
-        err.print(f"demo failed: {result.error}")
+        err.print(f"demo failed: {result.error}", markup=False, highlight=False)
         raise typer.Exit(1)
-    err.print(f"demo done: {folder}/build ({result.seconds:.1f} s; {result.summary})")
+    err.print(f"demo done: {escape(str(folder))}/build ({result.seconds:.1f} s; {result.summary})")
+
+
+def _usage_error_type() -> type[Exception]:
+    """Click's usage-error base: the click package for older typer, typer's own copy for newer."""
+    try:
+        from click.exceptions import ClickException
+
+        return ClickException
+    except ImportError:  # typer >= 0.2x vendors click; its ClickException is a TyperException
+        return typer.TyperException
 
 
 def main() -> None:
@@ -244,11 +264,9 @@ def main() -> None:
         err.print("interrupted; outputs already complete were kept")
         sys.exit(130)
     except Exception as e:  # click usage errors and unexpected bugs: one line, no traceback
-        import click
-
-        if isinstance(e, click.exceptions.ClickException):
+        if isinstance(e, _usage_error_type()) and hasattr(e, "show"):
             e.show()
-            sys.exit(e.exit_code)
+            sys.exit(getattr(e, "exit_code", 2))
         if debug:
             raise
         err.print(f"internal error: {type(e).__name__}: {e} (run with --debug for the traceback)",

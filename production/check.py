@@ -75,8 +75,18 @@ def _feed(episode: Episode) -> list[Finding]:
 def _captions(episode: Episode) -> list[Finding]:
     from .captions import qc
 
-    issues = qc.check_files(episode.build_dir, episode.slug, _caption_settings(episode))
+    offset = _intro_offset_ms(episode)
+    issues = qc.check_files(episode.build_dir, episode.slug, _caption_settings(episode), speech_offset_ms=offset)
     return [Finding(i.severity, f"{i.file or 'captions'}{_cue(i.cue_index)}: {i.message}") for i in issues]
+
+
+def _intro_offset_ms(episode: Episode) -> int | None:
+    """Captions are on the master's clock, alignment.json on the host file's: the shift between."""
+    report = episode.build_dir / ".work" / "master.json"
+    try:
+        return int(json.loads(report.read_text(encoding="utf-8"))["intro_ms"])
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def _cue(index: int) -> str:

@@ -36,6 +36,7 @@ class ProduceOptions:
     from_stage: str | None = None  # redo from this stage on
     engine: str | None = None  # overrides episode.toml's engine
     whisper_model: str | None = None  # overrides episode.toml's whisper_model
+    offline: bool = False  # never download a named whisper model (cache or .pt path only)
     loudness: str | None = None  # overrides episode.toml's loudness profile
     burn_in: bool = True  # burn bilingual captions into the MP4
     video: bool = True  # render the MP4 at all
@@ -48,6 +49,7 @@ class ProduceResult:
     error: str = ""
     ran: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    exception: BaseException | None = field(default=None, repr=False)  # behind ``error``, for --debug
 
     @property
     def summary(self) -> str:
@@ -127,6 +129,15 @@ class BuildLock:
         self.fh.close()
 
 
+def remove_stale_parts(build: Path) -> list[Path]:
+    """Delete temporaries (``.*.part*``, see fsutil) a killed run left in build/; call under the lock."""
+    stale = [p for folder in (build, build / WORK_DIR) for p in folder.glob(".*.part*") if p.is_file()]
+    for p in stale:
+        p.unlink(missing_ok=True)
+        log.info("removed %s, left by an interrupted run", p.name)
+    return stale
+
+
 def _select(options: ProduceOptions) -> tuple[set[str], set[str]]:
     """(stages to force, stages allowed to run) from --force/--only/--from."""
     for name in (options.only, options.from_stage):
@@ -171,17 +182,21 @@ def produce_episode(folder: str | Path, options: ProduceOptions | None = None, p
         episode = load_episode(folder)
         episode.build_dir.mkdir(parents=True, exist_ok=True)
         with BuildLock(episode.build_dir):
+            remove_stale_parts(episode.build_dir)
             state = StageState(episode.build_dir / WORK_DIR / "stages.json")
             ctx = Context(episode, options, progress or _quiet, state)
             run_stages(ctx, STAGES, result)
     except ProductionError as err:
         result.error = str(err)
+        result.exception = err
     result.seconds = time.monotonic() - started
     return result
 
 
 def _produce_quietly(folder: Path, options: ProduceOptions) -> ProduceResult:
-    return produce_episode(folder, options)
+    from dataclasses import replace
+
+    return replace(produce_episode(folder, options), exception=None)  # results cross processes by pickle
 
 
 def produce_many(

@@ -32,7 +32,12 @@ def _ingest_inputs(ctx: Context) -> tuple[list[Path], Any]:
 
 # ---------------------------------------------------------------- align
 def _engine(ctx: Context) -> tuple[str, str | None]:
-    return (ctx.options.engine or ctx.episode.engine, ctx.options.whisper_model or ctx.episode.whisper_model)
+    model = ctx.options.whisper_model
+    if model is None and ctx.episode.whisper_model:
+        # a path in episode.toml is relative to the episode folder; a bare name is a cached model
+        local = ctx.episode.folder / ctx.episode.whisper_model
+        model = str(local) if local.is_file() else ctx.episode.whisper_model
+    return (ctx.options.engine or ctx.episode.engine, model)
 
 
 def _align_run(ctx: Context) -> None:
@@ -43,7 +48,7 @@ def _align_run(ctx: Context) -> None:
     engine, model = _engine(ctx)
     sentences = ctx.products["ingested"].script.sentences
     result = align_fragments(ctx.episode.host_audio, fragments_from_sentences(sentences), engine, model,
-                             progress=ctx.progress)
+                             progress=ctx.progress, offline=ctx.options.offline)
     alignment = replace(result.alignment, audio=ctx.episode.host_audio.name)
     write_alignment(ctx.build / "alignment.json", alignment)
     ctx.products["alignment"] = alignment
@@ -118,8 +123,9 @@ def _captions_build(ctx: Context) -> None:
     timed = timed_sentences(ing.script.sentences, ctx.products["alignment"], _offset_ms(ctx))
     cs = build_captions(timed, ing.zh_pairs, settings)
     issues = []
-    for lang, cues in (("en", cs.en), ("zh-Hans", cs.zh), ("bilingual", cs.bilingual)):
-        issues += [(lang, i, cues) for i in qc.check(cues, lang, settings)] if cues else []
+    for lang, track, cues in (("en", "en", cs.en), ("zh-Hans", "zh", cs.zh), ("bilingual", "bilingual", cs.bilingual)):
+        if cues:
+            issues += [(lang, i, cues) for i in qc.check(cues, lang, settings, cs.speech.get(track))]
     ctx.products.update(timed=timed, captions=cs, qc_issues=issues,
                         qc_summary=qc.summary([i for _, i, _ in issues]))
 

@@ -6,12 +6,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..audio import probe, stated_duration_ms
+from ..errors import AudioError
 from ..models import Alignment
 from . import get_engine, write_alignment
 from .base import FragmentInput
 from .inputs import fragments_from_script
 
 StageProgress = Callable[[str, float, str], None]
+TRUNCATED_SHARE = 0.9  # decoded audio under this share of the header's duration ...
+TRUNCATED_MIN_MS = 1000  # ... and this much short of it (encoder padding, rounding): truncated
 
 
 @dataclass(frozen=True)
@@ -21,8 +25,25 @@ class AlignResult:
     disagreements: list[dict[str, object]] = field(default_factory=list)
 
 
-def _engine_settings(engine: str, whisper_model: str | None) -> dict[str, object]:
-    return {"model": whisper_model} if engine == "whisper" and whisper_model else {}
+def _engine_settings(engine: str, whisper_model: str | None, offline: bool = False) -> dict[str, object]:
+    """Whisper gets its model and may fetch a named one into its cache unless ``offline``."""
+    if engine != "whisper":
+        return {}
+    settings: dict[str, object] = {"allow_download": not offline}
+    if whisper_model:
+        settings["model"] = whisper_model
+    return settings
+
+
+def check_complete(audio: Path, decoded_ms: int) -> None:
+    """Refuse a recording that decodes to much less than its own header states (a truncated
+    copy or download): aligning the whole script onto part of the read gives wrong captions."""
+    stated = stated_duration_ms(audio)
+    if stated is not None and decoded_ms < TRUNCATED_SHARE * stated - TRUNCATED_MIN_MS:
+        raise AudioError(
+            f"{audio.name} looks truncated: its header says {stated / 1000:.1f} s but only "
+            f"{decoded_ms / 1000:.1f} s of audio decode; copy or export the recording again"
+        )
 
 
 def resolve_engine(engine: str, whisper_model: str | None) -> str:
@@ -40,25 +61,25 @@ def align_fragments(
     whisper_model: str | None = None,
     cross_check: bool = False,
     progress: StageProgress | None = None,
+    offline: bool = False,
 ) -> AlignResult:
     def report(stage: str) -> Callable[[float, str], None]:
         return lambda fraction, message="": progress(stage, fraction, message) if progress else None
 
+    probe(audio)  # missing, empty, unreadable or not audio: say so before any work
     name = resolve_engine(engine, whisper_model)
-    alignment = get_engine(name, **_engine_settings(name, whisper_model)).align(audio, fragments, report("align"))
+    alignment = get_engine(name, **_engine_settings(name, whisper_model, offline)).align(audio, fragments, report("align"))
+    check_complete(Path(audio), alignment.duration_ms)
     disagreements: list[dict[str, object]] = []
     if cross_check:
         from .crosscheck import cross_check as compare
 
         other_name = "tts-dtw" if name == "whisper" else "whisper"
-        other = get_engine(other_name, **_engine_settings(other_name, whisper_model))
+        other = get_engine(other_name, **_engine_settings(other_name, whisper_model, offline))
         disagreements = compare(alignment, other.align(audio, fragments, report(f"align:{other_name}")))
-    text = ""
-    if alignment.deviations:
-        from .report import deviation_report
+    from .report import deviation_report
 
-        text = deviation_report(alignment)
-    return AlignResult(alignment, text, disagreements)
+    return AlignResult(alignment, deviation_report(alignment, disagreements or None), disagreements)
 
 
 def align_files(
@@ -70,10 +91,13 @@ def align_files(
     whisper_model: str | None = None,
     cross_check: bool = False,
     progress: StageProgress | None = None,
+    offline: bool = False,
 ) -> AlignResult:
     from ..script import read_text
 
     text, _ = read_text(script)
-    result = align_fragments(audio, fragments_from_script(text, unit), engine, whisper_model, cross_check, progress)
+    result = align_fragments(
+        audio, fragments_from_script(text, unit), engine, whisper_model, cross_check, progress, offline
+    )
     write_alignment(output, result.alignment)
     return result
