@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .episode import Episode, load_episode
+from .episode import Episode, load_episode, table_settings
 from .errors import ProductionError
 
 LOUDNESS_TOLERANCE_LU = 1.0  # GUIDELINES: podcast ±1 LU; broadcast profiles use their own (0.5)
@@ -19,11 +19,16 @@ class Finding:
     message: str
 
 
+_NUMBER = __import__("re").compile(r"-?\d+(\.\d+)?")
+
+
 def warning_key(finding: Finding) -> str:
     """A finding's message with its figures removed, so repeated warnings can be counted."""
     import re
 
-    return re.sub(r"-?\d+(\.\d+)?", "N", finding.message)
+    head, _, rest = finding.message.partition(": ")
+    head = re.sub(r" cue \d+$", "", head)
+    return f"{head}: {_NUMBER.sub('N', rest)}" if rest else finding.message
 
 
 def expected_outputs(episode: Episode) -> list[str]:
@@ -96,7 +101,7 @@ def _cue(index: int) -> str:
 def _caption_settings(episode: Episode):  # type: ignore[no-untyped-def]
     from .captions import CaptionSettings
 
-    return CaptionSettings(**episode.captions)
+    return table_settings(CaptionSettings, "captions", dict(episode.captions))
 
 
 def _loudness(episode: Episode) -> list[Finding]:
