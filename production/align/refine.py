@@ -1,0 +1,186 @@
+"""Boundary refinement against the recording's own pauses.
+
+DTW puts each fragment edge roughly in place; the precise edge is where the recording's speech
+actually starts or stops. Quiet frames are those near the local background level (a running
+minimum, so a music bed or room noise counts as background); a pause is a run of quiet frames.
+Each gap between fragments snaps to the pause that DTW's own gap lands in (or the nearest one
+within a window); its start is the previous fragment's speech offset, its end the next one's
+onset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class RefineSettings:
+    hop_ms: float  # ms per envelope frame
+    window_ms: int  # how far from DTW's edge a pause may be
+    min_pause_ms: int  # shortest quiet run that counts as a pause
+    quiet_db: float  # dB above the local background that is still quiet
+    span_db: float  # dB below the local loud level that is always quiet
+    onset_span_db: float  # an onset reaches back over sound within this of the loud level
+    offset_span_db: float  # an offset drops a tail more than this under the loud level
+    max_adjust_ms: int  # how far those two adjustments may move an edge
+    floor_window_ms: int  # span of the running minimum/maximum (background, loud level)
+    min_sound_ms: int  # sounds shorter than this are clicks, not speech
+    loud_window_ms: int  # span of the running loud level (longer than a long pause)
+    blip_ms: int  # sounds shorter than this, alone inside a pause, are not speech
+    blip_gap_ms: int  # ... when the pause on each side is at least this long
+
+
+def smoothed_levels(level: np.ndarray, s: RefineSettings) -> tuple[np.ndarray, np.ndarray]:
+    """The level smoothed over 10 ms, and the running loud level around each frame."""
+    from scipy.ndimage import maximum_filter1d, uniform_filter1d
+
+    smooth = uniform_filter1d(level, size=max(1, int(10 / s.hop_ms)))
+    return smooth, maximum_filter1d(smooth, size=max(3, int(s.loud_window_ms / s.hop_ms)))
+
+
+def quiet_mask(level: np.ndarray, above: np.ndarray, s: RefineSettings) -> np.ndarray:
+    """True where the recording is at its local background level (no speech).
+
+    ``level`` is the broadband level (dBFS) on the fine grid; ``above`` the mean level above the
+    per-band background (room tone, a sustained music bed; see features.excess) on the same grid.
+    A frame is quiet when ``above`` is under ``quiet_db``, or its level is far (``span_db``) under
+    the loudest nearby frame's (a fading sentence end, or room tone beside digital silence).
+    """
+    smooth, loud = smoothed_levels(level, s)
+    quiet = (above < s.quiet_db) | (smooth < loud - s.span_db)
+    return drop_blips(quiet, s)
+
+
+def adjust_edges(
+    starts: np.ndarray, ends: np.ndarray, level: np.ndarray, above: np.ndarray, s: RefineSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """Onsets and offsets are not alike: a sentence may start softly (/h/, /f/) but fades out
+    in a breathy tail. Move each onset back over sound within ``onset_span_db`` of the loud level
+    (and above the background), and each offset back over a tail more than ``offset_span_db``
+    under it; each by at most ``max_adjust_ms``."""
+    smooth, loud = smoothed_levels(level, s)
+    limit = int(s.max_adjust_ms / s.hop_ms)
+    starts, ends = starts.copy(), ends.copy()
+    n = len(smooth)
+    for k in range(len(starts)):
+        floor = int(ends[k - 1]) if k else 0
+        i = int(round(starts[k]))
+        for _ in range(limit):
+            j = i - 1
+            if j < max(floor, 0) or j >= n:
+                break
+            if smooth[j] < loud[j] - s.onset_span_db or above[j] < s.quiet_db:
+                break
+            i = j
+        starts[k] = min(starts[k], i)
+        e = int(round(ends[k]))
+        for _ in range(limit):
+            j = e - 1
+            if j <= starts[k] + 1 or j >= n or smooth[j] >= loud[j] - s.offset_span_db:
+                break
+            e = j
+        ends[k] = min(ends[k], e)
+    return starts, ends
+
+
+def drop_blips(quiet: np.ndarray, s: RefineSettings) -> np.ndarray:
+    """Mark as quiet the sounds too short to be speech: any blip under ``min_sound_ms``, and one
+    under ``blip_ms`` with a pause of ``blip_gap_ms`` on both sides (a click or a breath's peak)."""
+    quiet = quiet.copy()
+    sounds = runs(~quiet)
+    gap = s.blip_gap_ms / s.hop_ms
+    for k, (a, b) in enumerate(sounds):
+        before = a - (sounds[k - 1][1] if k > 0 else -np.inf)
+        after = (sounds[k + 1][0] if k + 1 < len(sounds) else np.inf) - b
+        if b - a < s.min_sound_ms / s.hop_ms or (
+            b - a < s.blip_ms / s.hop_ms and min(before, after) >= gap
+        ):
+            quiet[a:b] = True
+    return quiet
+
+
+def runs(mask: np.ndarray) -> np.ndarray:
+    """(start, end) frame pairs of the True runs of ``mask``, shape (k, 2)."""
+    padded = np.concatenate(([False], mask, [False])).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return edges.reshape(-1, 2)
+
+
+def _distance(a: float, b: float, lo: float, hi: float) -> float:
+    """Gap between intervals [a, b] and [lo, hi] (0 when they overlap)."""
+    return max(0.0, lo - b, a - hi)
+
+
+def _pick(pauses: np.ndarray, lo: float, hi: float, window: float) -> np.ndarray | None:
+    """The pause nearest to [lo, hi] (overlapping ones first, longest overlap first)."""
+    best, best_key = None, None
+    for a, b in pauses:
+        dist = _distance(a, b, lo, hi)
+        if dist > window:
+            continue
+        overlap = max(0.0, min(b, hi) - max(a, lo))
+        key = (dist, -overlap, -(b - a))
+        if best_key is None or key < best_key:
+            best, best_key = (a, b), key
+    return None if best is None else np.array(best, dtype=float)
+
+
+def _nearest(pauses: np.ndarray, edge: int, target: float) -> float | None:
+    """The pause edge (0: start, 1: end) nearest ``target``."""
+    if not len(pauses):
+        return None
+    k = int(np.argmin(np.abs(pauses[:, edge] - target)))
+    return float(pauses[k, edge])
+
+
+def _outer_edge(pauses: np.ndarray, edge: int, target: float, win: float) -> float | None:
+    """The first onset (``edge`` 1) or last offset (``edge`` 0): the edge of the pause that holds
+    DTW's estimate (a silent head or tail DTW warped onto the words), else the nearest such
+    edge within ``win``."""
+    inside = pauses[(pauses[:, 0] <= target) & (pauses[:, 1] >= target)]
+    if len(inside):
+        return float(inside[0, edge])
+    return _nearest(pauses[np.abs(pauses[:, edge] - target) <= win], edge, target)
+
+
+def _gap_edges(pauses: np.ndarray, lo: float, hi: float, win: float) -> tuple[float, float] | None:
+    """(speech offset, speech onset) around DTW's gap [lo, hi].
+
+    The pauses overlapping DTW's gap bound it (a breath or click between them stays in the gap):
+    the offset is where the first of them starts, the onset where the last one ends. Without
+    overlap, the nearest pause within ``win`` is the gap.
+    """
+    a, b = min(lo, hi), max(lo, hi)
+    overlapping = pauses[(pauses[:, 0] <= b) & (pauses[:, 1] >= a)] if len(pauses) else pauses
+    if len(overlapping):
+        return float(overlapping[:, 0].min()), float(overlapping[:, 1].max())
+    pick = _pick(pauses, a, b, win) if len(pauses) else None
+    return None if pick is None else (float(pick[0]), float(pick[1]))
+
+
+def refine_edges(
+    starts: np.ndarray, ends: np.ndarray, quiet: np.ndarray, s: RefineSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """Snap fragment starts/ends (in envelope frames) to the recording's pauses."""
+    win = s.window_ms / s.hop_ms
+    all_runs = runs(quiet)
+    pauses = all_runs[(all_runs[:, 1] - all_runs[:, 0]) >= s.min_pause_ms / s.hop_ms].astype(float)
+    starts, ends = starts.astype(float).copy(), ends.astype(float).copy()
+    n = len(starts)
+    if len(pauses):
+        onset = _outer_edge(pauses, 1, starts[0], win)
+        if onset is not None and onset < ends[0]:
+            starts[0] = onset
+        offset = _outer_edge(pauses, 0, ends[-1], win)
+        if offset is not None and offset > starts[-1]:
+            ends[-1] = offset
+    for k in range(1, n):  # the gap between fragment k-1 and fragment k
+        lo, hi = ends[k - 1], starts[k]
+        edges = _gap_edges(pauses, lo, hi, win)
+        if edges is not None and edges[0] > starts[k - 1] and edges[1] < ends[k]:
+            ends[k - 1], starts[k] = edges
+        elif lo > hi:  # DTW let the fragments touch or overlap: meet in the middle
+            ends[k - 1] = starts[k] = (lo + hi) / 2
+    return starts, ends

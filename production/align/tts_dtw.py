@@ -1,0 +1,497 @@
+"""The default aligner: synthesise the script with eSpeak NG, warp it onto the recording with
+multi-resolution DTW, then snap every fragment edge to the recording's own pauses.
+
+Steps (``TtsDtwEngine.align``): decode -> check there is speech -> synthesise each fragment
+(cached) -> features of both signals -> DTW -> map fragment and word edges through the path ->
+refine edges against the recording's pauses -> confidence and sanity checks.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, fields
+from difflib import SequenceMatcher
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import AlignmentError
+from ..models import Alignment, Fragment, Word
+from ..synth import DEFAULT_VOICE, espeak_clip, resample, speech_span
+from .base import FragmentInput, ProgressFn
+from .dtw import Path as WarpPath
+from .dtw import multires_dtw, shifted_cost
+from .features import (
+    FrameSpec,
+    decode_int16,
+    excess,
+    floor_range,
+    level_db,
+    log_mel,
+    match_floors,
+    mel_filterbank,
+    mfcc,
+    standardise,
+)
+from .refine import RefineSettings, adjust_edges, quiet_mask, refine_edges
+
+log = logging.getLogger(__name__)
+
+ENGINE_NAME = "tts-dtw"
+ALIGN_WPM = 175  # eSpeak NG's own default: as accurate as slower reads, and less to synthesise
+WORD_TAIL_HOP_MS = 5  # ms; resolution of a synthetic word's trailing-silence trim
+WORD_TAIL_FLOOR_DB = -40.0  # dB below the clip's loudest frame that still counts as the word
+
+
+@dataclass(frozen=True)
+class TtsDtwSettings:
+    # synthetic read
+    voice: str = DEFAULT_VOICE  # eSpeak NG voice of the synthetic read
+    wpm: int = ALIGN_WPM  # words per minute of the synthetic read
+    gap_ms: int = 200  # silence between fragments (and at both ends) of the synthetic read
+    # features for DTW
+    rate: int = 16000  # Hz; analysis rate of both signals
+    hop_ms: int = 10  # ms between feature frames (the finest DTW grid)
+    win_ms: int = 25  # ms analysis window
+    n_mels: int = 32  # mel bands
+    fmin_hz: float = 100.0  # lowest mel edge
+    fmax_hz: float = 3800.0  # highest mel edge: telephone band, so 8 kHz recordings match
+    n_ceps: int = 13  # cepstral coefficients, c0 included
+    c0_weight: float = 0.5  # weight of the overall level (c0) against spectral shape
+    # per-band noise-floor / loud-level percentiles matched between the signals (None: off)
+    floor_quantiles: tuple[float, float] | None = (10.0, 95.0)
+    # DTW
+    pyramid_factor: int = 4  # frames merged per coarser DTW level
+    max_full_cells: int = 20_000_000  # the coarsest level is solved in full below this many cells
+    band_radius: int = 32  # frames searched either side of the coarser path at each finer level
+    fine_band_radius: int = 12  # ... at the finest level (10 ms frames)
+    skip_quantile: float = 0.9  # skipping head/tail audio costs this quantile of matched-row costs
+    max_outer_stretch: float = 1.3  # first/last fragment mapped longer than this x the tempo: trim
+    min_word_ms: int = 60  # shortest word timing given out (where the fragment is long enough)
+    # refinement against the recording's pauses
+    speech_fmin_hz: float = 60.0  # band of the speech-above-background measure: voicing ...
+    speech_fmax_hz: float = 7600.0  # ... to fricatives (capped below Nyquist)
+    env_hop_ms: int = 4  # ms per frame of the refinement level envelope
+    env_hops_per_window: int = 3  # window of the refinement level envelope, in hops (12 ms)
+    refine_window_ms: int = 350  # how far refinement may move an edge from DTW's estimate
+    min_pause_ms: int = 60  # shortest quiet run that counts as a pause
+    quiet_db: float = 10.0  # mean dB above the per-band background still counted as quiet
+    span_db: float = 38.0  # dB below the local loud level always counted as quiet
+    onset_span_db: float = 44.0  # an onset reaches back over soft sound within this of it (/h/)
+    offset_span_db: float = 34.0  # an offset drops a breathy tail more than this under it
+    max_adjust_ms: int = 80  # how far those two adjustments may move an edge
+    floor_window_ms: int = 1500  # span of the running background estimate
+    loud_window_ms: int = 4000  # span of the running loud level (longer than a long pause)
+    min_sound_ms: int = 30  # sounds shorter than this are clicks, not speech
+    blip_ms: int = 120  # a sound shorter than this alone in a pause is a click or breath ...
+    blip_gap_ms: int = 150  # ... when the pause on each side is at least this long
+    # sanity checks and confidence
+    padding_dbfs: float = -80.0  # quieter than this at a file's start or end is encoder padding
+    silence_dbfs: float = -60.0  # a recording whose loud level is below this is silent
+    min_speech_ms: int = 1000  # less detected speech than this: the recording is mostly silent
+    min_speech_fraction: float = 0.05  # ... or less than this share of it
+    max_script_ratio: float = 3.0  # synthetic speech longer than this x recorded speech: refused
+    contrast_shift_ms: int = 400  # confidence: path cost against the cost 1, 2, 3 x this off it
+    good_cost_ratio: float = 0.72  # that ratio for a clean alignment (confidence 1)
+    bad_cost_ratio: float = 0.92  # ... for a script that does not match (confidence 0)
+    min_confidence: float = 0.3  # mean fragment confidence below this: wrong script or audio
+
+
+@dataclass(frozen=True)
+class _SynthRead:
+    """The synthetic read: features' source signal and where each fragment and word lies in it."""
+
+    samples: np.ndarray  # int16 at the analysis rate
+    spans: list[tuple[int, int]]  # per fragment: speech (start, end) sample
+    words: list[list[tuple[int, int]]]  # per fragment: per spoken word (start, end) sample
+
+
+class TtsDtwEngine:
+    name = ENGINE_NAME
+
+    def __init__(self, **settings: object) -> None:
+        known = {f.name for f in fields(TtsDtwSettings)}
+        unknown = sorted(set(settings) - known)
+        if unknown:
+            raise AlignmentError(
+                f"unknown tts-dtw setting(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(known))}"
+            )
+        self.settings = TtsDtwSettings(**settings)  # type: ignore[arg-type]
+
+    # -------------------------------------------------------------------------------- public
+
+    def align(
+        self,
+        audio_path: Path,
+        fragments: Sequence[FragmentInput],
+        progress: ProgressFn | None = None,
+    ) -> Alignment:
+        s = self.settings
+        report = progress or (lambda fraction, message: None)
+        audio_path = Path(audio_path)
+        if not fragments:
+            raise AlignmentError(
+                "there is nothing to align (no fragments); check that the script has text"
+            )
+        spec = self._frame_spec()
+        report(0.0, "synthesising the script and analysing the recording")
+        # eSpeak NG (ctypes) and numpy's FFTs release the GIL: synthesis overlaps the analysis.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            synthesis = pool.submit(self._synthesise_features, fragments, spec)
+            samples = decode_int16(audio_path, s.rate)
+            duration_ms = round(len(samples) * 1000 / s.rate)
+            level = level_db(samples, s.rate * s.env_hop_ms // 1000, s.env_hops_per_window, s.rate)
+            speech_bank = mel_filterbank(
+                spec, s.speech_fmin_hz, min(s.speech_fmax_hz, s.rate / 2 - 200), 0.0
+            )
+            rec_mel, speech_mel = log_mel(samples, spec, speech_bank)
+            rec_mel = floor_range(rec_mel)
+            del samples
+            first, last = _sound_span(level, s.env_hop_ms, s.padding_dbfs)
+            speech_mel = _fill_outside(speech_mel, first // s.hop_ms, last // s.hop_ms)
+            above = self._above_background(speech_mel, spec, len(level))
+            del speech_mel
+            level = _fill_outside(level, first // s.env_hop_ms, last // s.env_hop_ms)
+            quiet = quiet_mask(level, above, self._refine_settings())
+            speech_ms = self._check_speech(audio_path, level, quiet)
+            read, syn_mel = synthesis.result()
+        self._check_lengths(read, speech_ms)
+        report(0.5, "warping the synthetic read onto the recording")
+        syn_feats, rec_feats = self._features(syn_mel, rec_mel, spec)
+        path = multires_dtw(
+            syn_feats,
+            rec_feats,
+            s.pyramid_factor,
+            s.max_full_cells,
+            s.band_radius,
+            s.skip_quantile,
+            s.fine_band_radius,
+        )
+        shifts = tuple(
+            k * sign * s.contrast_shift_ms // s.hop_ms for k in (1, 2, 3) for sign in (-1, 1)
+        )
+        mismatch = shifted_cost(syn_feats, rec_feats, path, shifts)
+        report(0.9, "refining boundaries")
+        frags = self._fragments(
+            fragments, read, path, (level, above, quiet), spec, mismatch, duration_ms
+        )
+        self._check_confidence(audio_path, frags)
+        report(1.0, "aligned")
+        return Alignment(ENGINE_NAME, audio_path.name, duration_ms, tuple(frags))
+
+    # -------------------------------------------------------------------------------- settings
+
+    def _frame_spec(self) -> FrameSpec:
+        s = self.settings
+        win = s.rate * s.win_ms // 1000
+        return FrameSpec(
+            s.rate,
+            s.rate * s.hop_ms // 1000,
+            win,
+            1 << (win - 1).bit_length(),
+            s.n_mels,
+            s.fmin_hz,
+            s.fmax_hz,
+            s.n_ceps,
+        )
+
+    def _refine_settings(self) -> RefineSettings:
+        s = self.settings
+        own = {"hop_ms", "window_ms"}  # named differently here (env_hop_ms, refine_window_ms)
+        shared = {f.name: getattr(s, f.name) for f in fields(RefineSettings) if f.name not in own}
+        return RefineSettings(hop_ms=float(s.env_hop_ms), window_ms=s.refine_window_ms, **shared)
+
+    # -------------------------------------------------------------------------------- steps
+
+    def _above_background(self, speech_mel: np.ndarray, spec: FrameSpec, n_fine: int) -> np.ndarray:
+        """Mean level above the per-band background, resampled onto the refinement grid."""
+        s = self.settings
+        above = excess(speech_mel, max(3, s.floor_window_ms // s.hop_ms)).mean(axis=1)
+        centres_ms = np.arange(n_fine) * s.env_hop_ms + s.env_hops_per_window * s.env_hop_ms / 2
+        rows = np.round((centres_ms - spec.win * 500 / spec.rate) / s.hop_ms).astype(np.int64)
+        return above[np.clip(rows, 0, len(above) - 1)]
+
+    def _synthesise_features(
+        self, fragments: Sequence[FragmentInput], spec: FrameSpec
+    ) -> tuple[_SynthRead, np.ndarray]:
+        read = self._synthesise(fragments)
+        return read, floor_range(log_mel(read.samples, spec))
+
+    def _features(
+        self, syn_mel: np.ndarray, rec_mel: np.ndarray, spec: FrameSpec
+    ) -> tuple[np.ndarray, np.ndarray]:
+        s = self.settings
+        if s.floor_quantiles:
+            syn_mel, rec_mel = match_floors(syn_mel, rec_mel, *s.floor_quantiles)
+        return standardise(mfcc(syn_mel, spec.n_ceps), s.c0_weight), standardise(
+            mfcc(rec_mel, spec.n_ceps), s.c0_weight
+        )
+
+    def _check_speech(self, audio_path: Path, env: np.ndarray, quiet: np.ndarray) -> float:
+        s = self.settings
+        loud = float(np.percentile(env, 99)) if env.size else -120.0
+        active = (~quiet) & (env > s.silence_dbfs - 20.0)
+        speech_ms = float(active.sum()) * s.env_hop_ms
+        total_ms = max(1.0, len(env) * s.env_hop_ms)
+        if (
+            loud < s.silence_dbfs
+            or speech_ms < s.min_speech_ms
+            or speech_ms < s.min_speech_fraction * total_ms
+        ):
+            raise AlignmentError(
+                f"{audio_path.name} is mostly silent (about {speech_ms / 1000:.1f} s of sound in "
+                f"{total_ms / 1000:.0f} s, loudest {loud:.0f} dBFS); check that it is the host's "
+                "recording "
+                "and that the right channel was exported"
+            )
+        return speech_ms
+
+    def _check_lengths(self, read: _SynthRead, speech_ms: float) -> None:
+        s = self.settings
+        synth_ms = sum(b - a for a, b in read.spans) * 1000 / s.rate
+        if synth_ms > s.max_script_ratio * speech_ms:
+            raise AlignmentError(
+                f"the script reads for about {synth_ms / 1000:.0f} s but the recording has only "
+                f"about {speech_ms / 1000:.0f} s of speech; check that the script belongs to this "
+                "recording "
+                "(or that the recording is complete)"
+            )
+
+    def _check_confidence(self, audio_path: Path, frags: list[Fragment]) -> None:
+        mean = float(np.mean([f.confidence for f in frags]))
+        if mean < self.settings.min_confidence:
+            raise AlignmentError(
+                f"the script does not match {audio_path.name} "
+                f"(mean alignment confidence {mean:.2f}); "
+                "check that the script and the recording are of the same episode"
+            )
+
+    def _synthesise(self, fragments: Sequence[FragmentInput]) -> _SynthRead:
+        s = self.settings
+        gap = np.zeros(s.rate * s.gap_ms // 1000, dtype=np.int16)
+        parts, spans, words, pos = [gap], [], [], len(gap)
+        for frag in fragments:
+            text = frag.spoken.strip() or frag.text.strip()
+            clip = espeak_clip(text, s.voice, s.wpm) if re.search(r"\w", text) else None
+            if clip is None or len(clip.samples) == 0:
+                speech = np.zeros(s.rate * s.hop_ms * 3 // 1000, dtype=np.float32)  # nothing to say
+                word_edges = [(0, len(speech))] * len(text.split())
+            else:
+                audio = resample(clip.samples, clip.rate, s.rate)
+                a, b = speech_span(audio, s.rate)
+                speech = audio[a:b]
+                scale = s.rate / clip.rate
+                starts = [min(max(0, round(w * scale) - a), len(speech)) for w in clip.word_starts]
+                word_edges = _word_edges(speech, starts, s.rate)
+            spans.append((pos, pos + len(speech)))
+            words.append([(pos + x, pos + y) for x, y in word_edges])
+            parts += [(np.clip(speech, -1.0, 1.0) * 32767).astype(np.int16), gap]  # half the memory
+            pos += len(speech) + len(gap)
+        return _SynthRead(np.concatenate(parts), spans, words)
+
+    def _fragments(
+        self,
+        fragments: Sequence[FragmentInput],
+        read: _SynthRead,
+        path: WarpPath,
+        envelope: tuple[np.ndarray, np.ndarray, np.ndarray],
+        spec: FrameSpec,
+        mismatch: np.ndarray,
+        duration_ms: int,
+    ) -> list[Fragment]:
+        s = self.settings
+        warp = _Warp(path, spec)
+        starts = np.array([warp.start_ms(a) for a, _ in read.spans])
+        ends = np.array([warp.end_ms(b) for _, b in read.spans])
+        synth_ms = np.array([(b - a) * 1000 / s.rate for a, b in read.spans])
+        starts, ends = _trim_outer_stretch(starts, ends, synth_ms, s.max_outer_stretch)
+        centre = (
+            s.env_hops_per_window * s.env_hop_ms / 2
+        )  # envelope frame k is centred at k * hop + centre
+        level, above, quiet = envelope
+        rs = self._refine_settings()
+        starts, ends = refine_edges(
+            (starts - centre) / s.env_hop_ms, (ends - centre) / s.env_hop_ms, quiet, rs
+        )
+        starts, ends = adjust_edges(starts, ends, level, above, rs)
+        starts, ends = _tidy(
+            starts * s.env_hop_ms + centre, ends * s.env_hop_ms + centre, duration_ms
+        )
+        out = []
+        for k, frag in enumerate(fragments):
+            a, b = int(starts[k]), int(ends[k])
+            mapped = [(warp.start_ms(x), warp.end_ms(y)) for x, y in read.words[k]]
+            spoken_times = _clamp_words(mapped, a, b, s.min_word_ms)
+            spoken_tokens = (frag.spoken.strip() or frag.text.strip()).split()
+            words = _display_words(frag.text.split(), spoken_tokens, spoken_times, a, b)
+            rows = warp.rows(*read.spans[k])
+            ratio = float(np.mean(path.cost[rows])) / max(float(np.mean(mismatch[rows])), 1e-9)
+            conf = (s.bad_cost_ratio - ratio) / (s.bad_cost_ratio - s.good_cost_ratio)
+            out.append(
+                Fragment(
+                    frag.id, frag.text, a, b, tuple(words), round(float(np.clip(conf, 0.0, 1.0)), 3)
+                )
+            )
+        return out
+
+
+class _Warp:
+    """Maps synthetic sample positions to recording milliseconds through the DTW path."""
+
+    def __init__(self, path: WarpPath, spec: FrameSpec) -> None:
+        self.path, self.spec = path, spec
+        self.n = len(path.lo)
+
+    def _row(self, sample: int) -> tuple[int, float]:
+        centre = self.spec.win / 2
+        row = int(round((sample - centre) / self.spec.hop))
+        row = min(max(row, 0), self.n - 1)
+        residual_ms = (sample - centre - row * self.spec.hop) * 1000 / self.spec.rate
+        return row, residual_ms
+
+    def _ms(self, frame: int, residual_ms: float) -> float:
+        return (frame * self.spec.hop + self.spec.win / 2) * 1000 / self.spec.rate + residual_ms
+
+    def start_ms(self, sample: int) -> float:
+        row, res = self._row(sample)
+        return self._ms(int(self.path.lo[row]), res)
+
+    def end_ms(self, sample: int) -> float:
+        row, res = self._row(sample)
+        return self._ms(int(self.path.hi[row]), res)
+
+    def rows(self, a: int, b: int) -> slice:
+        ra, rb = self._row(a)[0], self._row(b)[0]
+        return slice(ra, max(rb, ra + 1))
+
+
+def _sound_span(level: np.ndarray, hop_ms: int, padding_dbfs: float) -> tuple[int, int]:
+    """(first, last) ms of sound in a file: outside them is encoder padding (near-digital
+    silence), which must not drag running backgrounds and loud levels down near the ends."""
+    real = np.flatnonzero(level > padding_dbfs)
+    if len(real) == 0:
+        return 0, len(level) * hop_ms
+    return int(real[0]) * hop_ms, int(real[-1]) * hop_ms
+
+
+def _fill_outside(x: np.ndarray, first: int, last: int) -> np.ndarray:
+    """Rows before ``first`` and after ``last`` replaced by those two rows."""
+    first, last = min(max(first, 0), len(x) - 1), min(max(last, 0), len(x) - 1)
+    out = x.copy()
+    out[:first] = x[first]
+    out[last + 1 :] = x[last]
+    return out
+
+
+def _word_edges(speech: np.ndarray, starts: list[int], rate: int) -> list[tuple[int, int]]:
+    """(start, end) sample of each word in a trimmed synthetic clip: a word ends where the next
+    begins, less any silence (a comma's pause) at its tail."""
+    hop = max(1, rate * WORD_TAIL_HOP_MS // 1000)
+    n = len(speech) // hop
+    energy = (
+        (speech[: n * hop].astype(np.float64).reshape(n, hop) ** 2).mean(axis=1)
+        if n
+        else np.zeros(1)
+    )
+    loud = np.flatnonzero(energy > energy.max() * 10 ** (WORD_TAIL_FLOOR_DB / 10))
+    out = []
+    for k, a in enumerate(starts):
+        b = starts[k + 1] if k + 1 < len(starts) else len(speech)
+        inside = loud[(loud * hop >= a) & (loud * hop < b)]
+        end = min(b, (int(inside[-1]) + 1) * hop) if len(inside) else b
+        out.append((a, max(a, end)))
+    return out
+
+
+def _trim_outer_stretch(
+    starts: np.ndarray, ends: np.ndarray, synth_ms: np.ndarray, limit: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pull in the first start and the last end when DTW stretched those fragments beyond
+    ``limit`` x the read's tempo (a music intro or a noisy tail warped onto the words): the edge
+    moves to where the read's tempo puts it, and refinement finds the pause there."""
+    ratio = float(np.median((ends - starts) / np.maximum(synth_ms, 1.0)))
+    starts, ends = starts.copy(), ends.copy()
+    expected_first, expected_last = ratio * synth_ms[0], ratio * synth_ms[-1]
+    if ends[0] - starts[0] > limit * expected_first:
+        starts[0] = ends[0] - expected_first
+    if ends[-1] - starts[-1] > limit * expected_last:
+        ends[-1] = starts[-1] + expected_last
+    return starts, ends
+
+
+def _tidy(starts: np.ndarray, ends: np.ndarray, duration_ms: int) -> tuple[np.ndarray, np.ndarray]:
+    """Integer ms, inside the recording, in order, never overlapping, each at least 1 ms long."""
+    starts = np.clip(np.round(starts), 0, max(0, duration_ms - 1)).astype(np.int64)
+    ends = np.clip(np.round(ends), 1, duration_ms).astype(np.int64)
+    for k in range(len(starts)):
+        if k > 0:
+            starts[k] = max(starts[k], ends[k - 1])
+        ends[k] = max(ends[k], starts[k] + 1)
+        if k + 1 < len(starts) and ends[k] > starts[k + 1]:
+            mid = (ends[k] + starts[k + 1]) // 2
+            ends[k] = max(starts[k] + 1, mid)
+    return starts, ends
+
+
+def _clamp_words(
+    times: list[tuple[float, float]], a: int, b: int, min_ms: int
+) -> list[tuple[int, int]]:
+    """Word times inside [a, b], in order, each at least ``min_ms`` long where the fragment allows;
+    a word ends by the next one's start, the first starts at ``a`` and the last ends at ``b``."""
+    n = len(times)
+    if n == 0:
+        return []
+    step = min(float(min_ms), (b - a) / n)
+    starts = np.array([x for x, _ in times], dtype=float)
+    starts[0] = a
+    starts = np.clip(starts, a, b - step * np.arange(n, 0, -1))  # leave room for the words after
+    for k in range(1, n):  # forward: each word starts at least ``step`` after the previous one
+        starts[k] = max(starts[k], starts[k - 1] + step)
+    ends = np.array([y for _, y in times], dtype=float)
+    nxt = np.append(starts[1:], b)
+    ends = np.minimum(np.maximum(ends, starts + step), nxt)
+    ends[-1] = b
+    return [(int(round(x)), int(round(y))) for x, y in zip(starts, ends, strict=True)]
+
+
+def _norm(token: str) -> str:
+    return re.sub(r"[^\w]", "", token.lower())
+
+
+def _display_words(
+    display: list[str], spoken: list[str], times: list[tuple[int, int]], a: int, b: int
+) -> list[Word]:
+    """Timings for the words people see, from the timings of the words that were spoken.
+
+    Tokens that read the same map one to one; a run of display tokens that was spoken
+    differently ("R&D" -> "R and D", "3.5%" -> "three point five percent") shares the time of
+    the spoken run it stands for, split by character length.
+    """
+    if not display:
+        return []
+    if len(display) == len(spoken) == len(times):
+        return [Word(t, x, y) for t, (x, y) in zip(display, times, strict=True)]
+    matcher = SequenceMatcher(
+        a=[_norm(t) for t in display], b=[_norm(t) for t in spoken], autojunk=False
+    )
+    out: list[Word] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            out += [Word(display[i1 + k], *times[j1 + k]) for k in range(i2 - i1)]
+            continue
+        if i1 == i2:
+            continue  # spoken words with no display counterpart: their time joins no word
+        lo = times[j1][0] if j1 < j2 else (out[-1].end_ms if out else a)
+        hi = times[j2 - 1][1] if j1 < j2 else (times[j1][0] if j1 < len(times) else b)
+        hi = max(lo, hi)
+        weights = np.cumsum([0] + [len(t) for t in display[i1:i2]], dtype=float)
+        edges = lo + (hi - lo) * weights / weights[-1]
+        out += [
+            Word(display[i1 + k], int(round(edges[k])), int(round(edges[k + 1])))
+            for k in range(i2 - i1)
+        ]
+    return out
