@@ -49,7 +49,12 @@ WORD_TAIL_FLOOR_DB = -40.0  # dB below the clip's loudest frame that still count
 @dataclass(frozen=True)
 class TtsDtwSettings:
     # synthetic read
-    voice: str = DEFAULT_VOICE  # eSpeak NG voice of the synthetic read
+    # eSpeak NG voice of the synthetic read; "auto" picks by the host's pitch (a male synthetic
+    # voice does not warp well onto a female host, nor the reverse), retrying the other on failure
+    voice: str = "auto"
+    voice_low: str = DEFAULT_VOICE  # "auto" below pitch_split_hz
+    voice_high: str = "en-us+f3"  # "auto" from pitch_split_hz up
+    pitch_split_hz: float = 165.0  # between typical adult male (~120 Hz) and female (~210 Hz) F0
     wpm: int = ALIGN_WPM  # words per minute of the synthetic read
     gap_ms: int = 200  # silence between fragments (and at both ends) of the synthetic read
     # features for DTW
@@ -98,6 +103,9 @@ class TtsDtwSettings:
     good_cost_ratio: float = 0.72  # that ratio for a clean alignment (confidence 1)
     bad_cost_ratio: float = 0.92  # ... for a script that does not match (confidence 0)
     min_confidence: float = 0.3  # mean fragment confidence below this: wrong script or audio
+    # shorter aligned speech than this is too little evidence to call the script wrong (the
+    # confidence contrasts the path with shifts of up to 1.2 s)
+    min_judged_speech_ms: int = 8000
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,39 @@ class _SynthRead:
     samples: np.ndarray  # int16 at the analysis rate
     spans: list[tuple[int, int]]  # per fragment: speech (start, end) sample
     words: list[list[tuple[int, int]]]  # per fragment: per spoken word (start, end) sample
+
+
+class _LowConfidence(Exception):
+    """The alignment with one synthetic voice was not convincing (the next voice may be)."""
+
+    def __init__(self, error: AlignmentError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+F0_MIN_HZ, F0_MAX_HZ = 60.0, 400.0  # search range of the host's fundamental frequency
+F0_FRAME_MS = 40  # analysis frame: two periods of the lowest F0
+F0_MAX_FRAMES = 1500  # frames analysed, spread over the recording: a minute of voice is plenty
+
+
+def median_f0(samples: np.ndarray, rate: int) -> float | None:
+    """Median fundamental frequency (Hz) of the loud, periodic frames; None if there are none."""
+    n = rate * F0_FRAME_MS // 1000
+    count = len(samples) // n
+    if count < 3:
+        return None
+    frames = samples[: count * n].reshape(count, n).astype(np.float32)
+    energy = (frames**2).mean(axis=1)
+    loud = np.flatnonzero(energy >= np.quantile(energy, 0.7))
+    pick = loud[np.linspace(0, len(loud) - 1, min(F0_MAX_FRAMES, len(loud))).astype(int)]
+    x = frames[pick] - frames[pick].mean(axis=1, keepdims=True)
+    spec = np.fft.rfft(x, 2 * n, axis=1)
+    ac = np.fft.irfft(np.abs(spec) ** 2, axis=1)[:, :n]
+    lo, hi = int(rate / F0_MAX_HZ), min(n - 1, int(rate / F0_MIN_HZ))
+    lags = lo + np.argmax(ac[:, lo:hi], axis=1)
+    strength = ac[np.arange(len(lags)), lags] / np.maximum(ac[:, 0], 1e-9)
+    voiced = lags[strength > 0.4]
+    return float(np.median(rate / voiced)) if len(voiced) else None
 
 
 class TtsDtwEngine:
@@ -130,19 +171,46 @@ class TtsDtwEngine:
         fragments: Sequence[FragmentInput],
         progress: ProgressFn | None = None,
     ) -> Alignment:
-        s = self.settings
-        report = progress or (lambda fraction, message: None)
         audio_path = Path(audio_path)
         if not fragments:
             raise AlignmentError(
                 "there is nothing to align (no fragments); check that the script has text"
             )
+        samples = decode_int16(audio_path, self.settings.rate)
+        voices = self._voices(samples)
+        for k, voice in enumerate(voices):
+            try:
+                return self._align_with(voice, audio_path, samples, fragments, progress)
+            except _LowConfidence as low:
+                if k == len(voices) - 1:
+                    raise low.error from None
+                log.info("low confidence with voice %s; trying %s", voice, voices[k + 1])
+        raise AssertionError("unreachable")
+
+    def _voices(self, samples: np.ndarray) -> list[str]:
+        """The synthetic voices to try, best guess first."""
+        s = self.settings
+        if s.voice != "auto":
+            return [s.voice]
+        f0 = median_f0(samples, s.rate)
+        high = f0 is not None and f0 >= s.pitch_split_hz
+        return [s.voice_high, s.voice_low] if high else [s.voice_low, s.voice_high]
+
+    def _align_with(
+        self,
+        voice: str,
+        audio_path: Path,
+        samples: np.ndarray,
+        fragments: Sequence[FragmentInput],
+        progress: ProgressFn | None,
+    ) -> Alignment:
+        s = self.settings
+        report = progress or (lambda fraction, message: None)
         spec = self._frame_spec()
         report(0.0, "synthesising the script and analysing the recording")
         # eSpeak NG (ctypes) and numpy's FFTs release the GIL: synthesis overlaps the analysis.
         with ThreadPoolExecutor(max_workers=1) as pool:
-            synthesis = pool.submit(self._synthesise_features, fragments, spec)
-            samples = decode_int16(audio_path, s.rate)
+            synthesis = pool.submit(self._synthesise_features, fragments, spec, voice)
             duration_ms = round(len(samples) * 1000 / s.rate)
             level = level_db(samples, s.rate * s.env_hop_ms // 1000, s.env_hops_per_window, s.rate)
             speech_bank = mel_filterbank(
@@ -150,7 +218,6 @@ class TtsDtwEngine:
             )
             rec_mel, speech_mel = log_mel(samples, spec, speech_bank)
             rec_mel = floor_range(rec_mel)
-            del samples
             first, last = _sound_span(level, s.env_hop_ms, s.padding_dbfs)
             speech_mel = _fill_outside(speech_mel, first // s.hop_ms, last // s.hop_ms)
             above = self._above_background(speech_mel, spec, len(level))
@@ -179,7 +246,10 @@ class TtsDtwEngine:
         frags = self._fragments(
             fragments, read, path, (level, above, quiet), spec, mismatch, duration_ms
         )
-        self._check_confidence(audio_path, frags)
+        try:
+            self._check_confidence(audio_path, frags)
+        except AlignmentError as err:
+            raise _LowConfidence(err) from None
         report(1.0, "aligned")
         return Alignment(ENGINE_NAME, audio_path.name, duration_ms, tuple(frags))
 
@@ -216,9 +286,9 @@ class TtsDtwEngine:
         return above[np.clip(rows, 0, len(above) - 1)]
 
     def _synthesise_features(
-        self, fragments: Sequence[FragmentInput], spec: FrameSpec
+        self, fragments: Sequence[FragmentInput], spec: FrameSpec, voice: str
     ) -> tuple[_SynthRead, np.ndarray]:
-        read = self._synthesise(fragments)
+        read = self._synthesise(fragments, voice)
         return read, floor_range(log_mel(read.samples, spec))
 
     def _features(
@@ -263,6 +333,10 @@ class TtsDtwEngine:
 
     def _check_confidence(self, audio_path: Path, frags: list[Fragment]) -> None:
         mean = float(np.mean([f.confidence for f in frags]))
+        spoken_ms = sum(f.end_ms - f.start_ms for f in frags)
+        if mean < self.settings.min_confidence and spoken_ms < self.settings.min_judged_speech_ms:
+            log.warning("low alignment confidence %.2f on only %d ms of speech: not judged", mean, spoken_ms)
+            return
         if mean < self.settings.min_confidence:
             raise AlignmentError(
                 f"the script does not match {audio_path.name} "
@@ -270,13 +344,13 @@ class TtsDtwEngine:
                 "check that the script and the recording are of the same episode"
             )
 
-    def _synthesise(self, fragments: Sequence[FragmentInput]) -> _SynthRead:
+    def _synthesise(self, fragments: Sequence[FragmentInput], voice: str) -> _SynthRead:
         s = self.settings
         gap = np.zeros(s.rate * s.gap_ms // 1000, dtype=np.int16)
         parts, spans, words, pos = [gap], [], [], len(gap)
         for frag in fragments:
             text = frag.spoken.strip() or frag.text.strip()
-            clip = espeak_clip(text, s.voice, s.wpm) if re.search(r"\w", text) else None
+            clip = espeak_clip(text, voice, s.wpm) if re.search(r"\w", text) else None
             if clip is None or len(clip.samples) == 0:
                 speech = np.zeros(s.rate * s.hop_ms * 3 // 1000, dtype=np.float32)  # nothing to say
                 word_edges = [(0, len(speech))] * len(text.split())
