@@ -42,3 +42,32 @@ def _with_title(script: Script, title: str) -> Script:
 
 def ingest_episode(folder: str | Path) -> Ingested:
     return ingest(load_episode(folder, require_audio=False))
+
+
+def credit_roll_for_episode(folder: str | Path):  # type: ignore[no-untyped-def]
+    """The episode's bilingual credit roll (episode.toml's [credits] wins over the script's)."""
+    from .credits import episode_credit_roll
+
+    ing = ingest_episode(folder)
+    ep = ing.episode
+    return episode_credit_roll(ing.script.credits, ep.credits, ep.names_zh)
+
+
+def credits_for_episode(folder: str | Path) -> tuple[list[str], list[str]]:
+    """Printable lines "中文 English: names" and the warnings, for `perspective credits`."""
+    roll = credit_roll_for_episode(folder)
+    lines = [
+        f"{e.role_zh or '(no Chinese role)'}  {e.role_en}: {', '.join(e.names)}"
+        + (f"  [{e.taxonomy_group}/{e.taxonomy_role}]" if e.taxonomy_role else "")
+        for e in roll.entries
+    ]
+    return lines, list(roll.warnings)
+
+
+def preview_credits(folder: str | Path, output: Path | None = None) -> Path:
+    """A PNG contact sheet of the credit roll (default: build/.work/credits-preview.png)."""
+    from .credits import preview_png, roll_settings
+
+    episode = load_episode(folder, require_audio=False)
+    out = output or episode.build_dir / ".work" / "credits-preview.png"
+    return preview_png(credit_roll_for_episode(folder), out, roll_settings(episode.credit_roll))

@@ -77,3 +77,14 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
         capture_output=True, text=True, check=False,
     )
     assert proc.returncode != 0 and "Traceback" in proc.stderr
+
+
+def test_credits_preview_writes_a_contact_sheet(tmp_path: Path) -> None:
+    from PIL import Image
+
+    out = tmp_path / "roll.png"
+    result = runner.invoke(app, ["credits", str(SAMPLE), "--preview", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "主持人" in result.output and "Host: Maya CHEN" in result.output
+    with Image.open(out) as img:
+        assert img.width > 0 and img.height > 0
