@@ -38,12 +38,58 @@ def timed(fn) -> float:  # type: ignore[no-untyped-def]
 
 def floor_encodes(host: Path, out: Path, duration_s: float) -> None:
     ff = ["ffmpeg", "-nostdin", "-v", "error", "-y"]
-    subprocess.run([*ff, "-i", str(host), "-ar", "44100", "-ac", "2", "-c:a", "libmp3lame", "-b:a", "192k",
-                    str(out / "floor.mp3")], check=True)
-    subprocess.run([*ff, "-loop", "1", "-framerate", "12.5", "-i", str(BACKGROUND), "-i", str(host),
-                    "-t", f"{duration_s:.3f}", "-c:v", "libx264", "-preset", "veryfast", "-crf", "20",
-                    "-profile:v", "high", "-tune", "stillimage", "-pix_fmt", "yuv420p", "-c:a", "aac",
-                    "-ar", "48000", "-movflags", "+faststart", str(out / "floor.mp4")], check=True)
+    subprocess.run(
+        [
+            *ff,
+            "-i",
+            str(host),
+            "-ar",
+            "44100",
+            "-ac",
+            "2",
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "192k",
+            str(out / "floor.mp3"),
+        ],
+        check=True,
+    )
+    subprocess.run(
+        [
+            *ff,
+            "-loop",
+            "1",
+            "-framerate",
+            "12.5",
+            "-i",
+            str(BACKGROUND),
+            "-i",
+            str(host),
+            "-t",
+            f"{duration_s:.3f}",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "20",
+            "-profile:v",
+            "high",
+            "-tune",
+            "stillimage",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-ar",
+            "48000",
+            "-movflags",
+            "+faststart",
+            str(out / "floor.mp4"),
+        ],
+        check=True,
+    )
 
 
 def main() -> None:
@@ -58,10 +104,14 @@ def main() -> None:
 
         duration_s = probe(ep.build_dir / f"{ep.slug}.mp3").duration_ms / 1000
         floor = timed(lambda: floor_encodes(ep.host_audio, Path(tmp), duration_s))
-    print("| date | machine | episode | produce (first) | produce (again) | floor (plain ffmpeg) | ratio | again/first |")
+    print(
+        "| date | machine | episode | produce (first) | produce (again) | floor (plain ffmpeg) | ratio | again/first |"
+    )
     print("|---|---|---|---|---|---|---|---|")
-    print(f"| {date.today()} | {platform.machine()}, 2 cores, 24 GB | {duration_s:.0f} s | {first:.1f} s | "
-          f"{second:.2f} s | {floor:.1f} s | {first / floor:.2f}x | {100 * second / first:.2f}% |")
+    print(
+        f"| {date.today()} | {platform.machine()}, 2 cores, 24 GB | {duration_s:.0f} s | {first:.1f} s | "
+        f"{second:.2f} s | {floor:.1f} s | {first / floor:.2f}x | {100 * second / first:.2f}% |"
+    )
 
 
 if __name__ == "__main__":

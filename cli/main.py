@@ -25,6 +25,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 # soft_wrap: a message stays one line however long (no wrapping at the terminal's width)
+# Path arguments are not checked by click (readable=False): its usage error is several lines and
+# exit 2, while the library says what is wrong with the file in one line and exits 1.
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 _state = {"debug": False}
@@ -66,7 +68,7 @@ def root(
 
 @app.command()
 def ingest(
-    episode_dir: Annotated[Path, typer.Argument(help="Episode folder holding episode.toml.")],
+    episode_dir: Annotated[Path, typer.Argument(help="Episode folder holding episode.toml.", readable=False)],
     as_json: Annotated[bool, typer.Option("--json", help="Print the parsed structure as JSON.")] = False,
 ) -> None:
     """Show how the script was understood: title, sentences, credits, dropped junk, repairs, pairing."""
@@ -94,10 +96,12 @@ def ingest(
 
 @app.command()
 def align(
-    audio: Annotated[Path, typer.Argument(help="The recording (any format ffmpeg reads).")],
-    script: Annotated[Path, typer.Argument(help="The script text file.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write alignment.json.")],
-    unit: Annotated[Unit, typer.Option(help="sentence: script sentences; line: each non-empty line as is.")] = Unit.sentence,
+    audio: Annotated[Path, typer.Argument(help="The recording (any format ffmpeg reads).", readable=False)],
+    script: Annotated[Path, typer.Argument(help="The script text file.", readable=False)],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write alignment.json.", readable=False)],
+    unit: Annotated[
+        Unit, typer.Option(help="sentence: script sentences; line: each non-empty line as is.")
+    ] = Unit.sentence,
     engine: Annotated[EngineName, typer.Option(help="tts-dtw (no model), whisper, or auto.")] = EngineName.tts_dtw,
     whisper_model: Annotated[
         Optional[str], typer.Option(help="Whisper model name (cached) or path to a .pt file.")
@@ -115,10 +119,19 @@ def align(
 
     with Reporter() as progress:
         result = align_files(
-            audio, script, output, unit=unit.value, engine=engine.value, whisper_model=whisper_model,
-            cross_check=cross_check, progress=progress, offline=offline,
+            audio,
+            script,
+            output,
+            unit=unit.value,
+            engine=engine.value,
+            whisper_model=whisper_model,
+            cross_check=cross_check,
+            progress=progress,
+            offline=offline,
         )
-    err.print(f"wrote {escape(str(output))} ({len(result.alignment.fragments)} fragments, engine {result.alignment.engine})")
+    err.print(
+        f"wrote {escape(str(output))} ({len(result.alignment.fragments)} fragments, engine {result.alignment.engine})"
+    )
     if report:
         print(result.report)
     for flag in result.disagreements:
@@ -127,7 +140,7 @@ def align(
 
 @app.command()
 def produce(
-    episode_dirs: Annotated[list[Path], typer.Argument(help="One or more episode folders.")],
+    episode_dirs: Annotated[list[Path], typer.Argument(help="One or more episode folders.", readable=False)],
     force: Annotated[bool, typer.Option("--force", help="Redo every stage even if up to date.")] = False,
     only: Annotated[Optional[str], typer.Option(help="Run just this stage.")] = None,
     from_stage: Annotated[Optional[str], typer.Option("--from", help="Start at this stage.")] = None,
@@ -143,9 +156,14 @@ def produce(
     from production.pipeline import ProduceOptions, produce_many
 
     options = ProduceOptions(
-        force=force, only=only, from_stage=from_stage,
-        engine=engine.value if engine else None, whisper_model=whisper_model, offline=offline,
-        loudness=loudness.value if loudness else None, burn_in=burn_in,
+        force=force,
+        only=only,
+        from_stage=from_stage,
+        engine=engine.value if engine else None,
+        whisper_model=whisper_model,
+        offline=offline,
+        loudness=loudness.value if loudness else None,
+        burn_in=burn_in,
     )
     with Reporter(quiet=quiet) as progress:
         results = produce_many(episode_dirs, options, jobs=jobs, progress=progress)
@@ -158,7 +176,9 @@ def produce(
 
                 traceback.print_exception(r.exception)
         else:
-            err.print(f"[green]done[/green] {escape(str(r.folder))}/build ({r.seconds:.1f} s; {r.summary})", highlight=False)
+            err.print(
+                f"[green]done[/green] {escape(str(r.folder))}/build ({r.seconds:.1f} s; {r.summary})", highlight=False
+            )
     if len(results) > 1:
         err.print(f"{len(results) - len(failed)} produced, {len(failed)} failed")
     if failed:
@@ -167,7 +187,7 @@ def produce(
 
 @app.command()
 def check(
-    episode_dir: Annotated[Path, typer.Argument(help="Episode folder whose build/ to check.")],
+    episode_dir: Annotated[Path, typer.Argument(help="Episode folder whose build/ to check.", readable=False)],
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every warning, not counts per rule.")] = False,
 ) -> None:
     """Quality gate over build/: files present and parseable, captions QC, loudness, video, hashes.
@@ -188,8 +208,9 @@ def check(
             out.print(f"{f.severity}: {f.message}", markup=False, highlight=False, soft_wrap=True)
     else:
         for (severity, key), n in Counter((f.severity, warning_key(f)) for f in others).items():
-            out.print(f"{severity}: {key}" + (f" (x{n})" if n > 1 else ""), markup=False, highlight=False,
-                      soft_wrap=True)
+            out.print(
+                f"{severity}: {key}" + (f" (x{n})" if n > 1 else ""), markup=False, highlight=False, soft_wrap=True
+            )
     if errors:
         err.print(f"check failed: {len(errors)} error(s)")
         raise typer.Exit(1)
@@ -198,9 +219,12 @@ def check(
 
 @app.command()
 def credits(
-    episode_dir: Annotated[Path, typer.Argument(help="Episode folder.")],
+    episode_dir: Annotated[Path, typer.Argument(help="Episode folder.", readable=False)],
     preview: Annotated[bool, typer.Option("--preview", help="Write a PNG contact sheet of the credit roll.")] = False,
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Where to write the preview PNG.")] = None,
+    output: Annotated[
+        Optional[Path],
+        typer.Option("-o", "--output", help="Where to write the preview PNG.", readable=False),
+    ] = None,
 ) -> None:
     """Show the episode's credits (bilingual roles); with --preview, render a contact sheet of the roll."""
     from production.ingest import credits_for_episode, preview_credits
@@ -218,7 +242,8 @@ def credits(
 @app.command()
 def demo(
     episode_dir: Annotated[
-        Optional[Path], typer.Option("--episode", help="Sample episode folder (default: the bundled one).")
+        Optional[Path],
+        typer.Option("--episode", help="Sample episode folder (default: the bundled one).", readable=False),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Redo every stage.")] = False,
 ) -> None:
@@ -269,8 +294,12 @@ def main() -> None:
             sys.exit(getattr(e, "exit_code", 2))
         if debug:
             raise
-        err.print(f"internal error: {type(e).__name__}: {e} (run with --debug for the traceback)",
-                  markup=False, highlight=False, soft_wrap=True)
+        err.print(
+            f"internal error: {type(e).__name__}: {e} (run with --debug for the traceback)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
         sys.exit(1)
 
 

@@ -8,6 +8,7 @@ import time
 from types import TracebackType
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 
@@ -49,7 +50,7 @@ class Reporter:
         if self._progress is not None:
             if stage not in self._tasks:
                 self._tasks[stage] = self._progress.add_task(stage, total=1.0, note="")
-            self._progress.update(self._tasks[stage], completed=min(1.0, fraction), note=message[:60])
+            self._progress.update(self._tasks[stage], completed=min(1.0, fraction), note=escape(message[:60]))
         elif fraction >= 1.0 and not self.quiet:
             took = time.monotonic() - self._started[stage]
             print(f"{stage}: {message or 'done'} ({took:.1f} s)", file=sys.stderr, flush=True)

@@ -10,9 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from .errors import AudioError, RenderError
-from .tools import run
+from .tools import require, run
 
 ANALYSIS_RATE = 16000  # Hz; speech analysis rate shared by the aligners (whisper uses 16 kHz too)
+ESTIMATED_DURATION = b"Estimating duration from bitrate"  # ffprobe's warning: no header states it
+WAV_UNSET_SIZE = 0xFFFF0000  # bytes; writers that stream a WAV leave its data size near 2**32 - 1
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,18 @@ def probe(path: str | os.PathLike[str]) -> AudioInfo:
     _check_readable(p)
     try:
         out = run(
-            ["ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries",
-             "stream=sample_rate,channels,codec_name:format=duration", "-of", "json", str(p)],
+            [
+                "ffprobe",
+                "-v",
+                "error",
+                "-select_streams",
+                "a:0",
+                "-show_entries",
+                "stream=sample_rate,channels,codec_name:format=duration",
+                "-of",
+                "json",
+                str(p),
+            ],
             what=f"reading {p.name}",
         )
     except RenderError as err:
@@ -54,7 +66,46 @@ def probe(path: str | os.PathLike[str]) -> AudioInfo:
     if duration <= 0:
         raise AudioError(f"{p.name} has no measurable duration (truncated or corrupt?); export it again")
     s = streams[0]
-    return AudioInfo(round(duration * 1000), int(s.get("sample_rate", 0)), int(s.get("channels", 0)), s.get("codec_name", "?"))
+    return AudioInfo(
+        round(duration * 1000), int(s.get("sample_rate", 0)), int(s.get("channels", 0)), s.get("codec_name", "?")
+    )
+
+
+def stated_duration_ms(path: str | os.PathLike[str]) -> int | None:
+    """The duration a file's own header states (MP3 Xing/Info frame, FLAC STREAMINFO, MP4 moov),
+    or None when ffprobe can only estimate it from the bitrate (an MP3 without a Xing frame)."""
+    import subprocess
+
+    p = Path(path)
+    _check_readable(p)
+    with open(p, "rb") as fh:
+        if fh.read(4) == b"RIFF":  # ffprobe measures a WAV by its file size; its header knows better
+            return _wav_header_ms(p)
+    proc = subprocess.run(
+        [require("ffprobe"), "-v", "warning", "-show_entries", "format=duration", "-of", "csv=p=0", str(p)],
+        capture_output=True,
+        check=False,
+    )
+    if proc.returncode != 0 or ESTIMATED_DURATION in proc.stderr:
+        return None
+    try:
+        return round(float(proc.stdout.decode("ascii", "replace").strip()) * 1000)
+    except ValueError:
+        return None
+
+
+def _wav_header_ms(path: Path) -> int | None:
+    """Length a PCM WAV's data chunk header states; None when unset (streamed) or not PCM."""
+    import wave
+
+    try:
+        with wave.open(str(path), "rb") as w:
+            frames, rate, block = w.getnframes(), w.getframerate(), w.getsampwidth() * w.getnchannels()
+    except (wave.Error, EOFError, OSError):
+        return None
+    if frames == 0 or rate == 0 or frames * block >= WAV_UNSET_SIZE:
+        return None
+    return round(frames * 1000 / rate)
 
 
 def load(path: str | os.PathLike[str], rate: int = ANALYSIS_RATE) -> np.ndarray:
@@ -63,8 +114,24 @@ def load(path: str | os.PathLike[str], rate: int = ANALYSIS_RATE) -> np.ndarray:
     _check_readable(p)
     try:
         raw = run(
-            ["ffmpeg", "-nostdin", "-v", "error", "-i", str(p), "-vn", "-ac", "1", "-ar", str(rate),
-             "-f", "s16le", "-acodec", "pcm_s16le", "-"],
+            [
+                "ffmpeg",
+                "-nostdin",
+                "-v",
+                "error",
+                "-i",
+                str(p),
+                "-vn",
+                "-ac",
+                "1",
+                "-ar",
+                str(rate),
+                "-f",
+                "s16le",
+                "-acodec",
+                "pcm_s16le",
+                "-",
+            ],
             what=f"decoding {p.name}",
         )
     except RenderError as err:

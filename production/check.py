@@ -33,9 +33,22 @@ def warning_key(finding: Finding) -> str:
 
 def expected_outputs(episode: Episode) -> list[str]:
     slug = episode.slug
-    names = [f"{slug}.mp3", f"{slug}.mp4", f"{slug}.en.srt", f"{slug}.en.vtt", f"{slug}.bilingual.srt",
-             f"{slug}.bilingual.ass", "alignment.json", "credits.json", "transcript.json", "chapters.json",
-             "feed-item.xml", "shownotes.md", "review.html", "manifest.json"]
+    names = [
+        f"{slug}.mp3",
+        f"{slug}.mp4",
+        f"{slug}.en.srt",
+        f"{slug}.en.vtt",
+        f"{slug}.bilingual.srt",
+        f"{slug}.bilingual.ass",
+        "alignment.json",
+        "credits.json",
+        "transcript.json",
+        "chapters.json",
+        "feed-item.xml",
+        "shownotes.md",
+        "review.html",
+        "manifest.json",
+    ]
     if episode.translation:
         names += [f"{slug}.zh-Hans.srt", f"{slug}.zh-Hans.vtt"]
     return names
@@ -115,10 +128,17 @@ def _loudness(episode: Episode) -> list[Finding]:
     out = []
     tolerance = getattr(profile, "tolerance_lu", LOUDNESS_TOLERANCE_LU)
     if abs(m.integrated_lufs - profile.target_lufs) > tolerance:
-        out.append(Finding("error", f"{path.name}: integrated loudness {m.integrated_lufs:.1f} LUFS, "
-                                    f"spec {profile.target_lufs:.0f} ± {tolerance} LU; produce --from master"))
+        out.append(
+            Finding(
+                "error",
+                f"{path.name}: integrated loudness {m.integrated_lufs:.1f} LUFS, "
+                f"spec {profile.target_lufs:.0f} ± {tolerance} LU; produce --from master",
+            )
+        )
     if m.true_peak_dbtp > profile.true_peak_dbtp + 0.05:
-        out.append(Finding("error", f"{path.name}: true peak {m.true_peak_dbtp:.2f} dBTP above {profile.true_peak_dbtp} dBTP"))
+        out.append(
+            Finding("error", f"{path.name}: true peak {m.true_peak_dbtp:.2f} dBTP above {profile.true_peak_dbtp} dBTP")
+        )
     return out
 
 
@@ -128,7 +148,9 @@ def _video(episode: Episode) -> list[Finding]:
     path = episode.build_dir / f"{episode.slug}.mp4"
     if not path.is_file():
         return []
-    return [Finding("error", f"{path.name}: {problem}") for problem in check_video(path, episode.translation is not None)]
+    return [
+        Finding("error", f"{path.name}: {problem}") for problem in check_video(path, episode.translation is not None)
+    ]
 
 
 def _manifest(episode: Episode) -> list[Finding]:

@@ -42,11 +42,14 @@ def synthesise_host_read(folder: Path) -> Path:
     episode = load_episode(folder, require_audio=False)
     script = ingest(episode).script
     samples, _spans = synth_read(
-        [s.spoken for s in script.sentences], SENTENCE_PAUSE_MS, rate=SYNTH_RATE,
-        voice=STAND_IN_VOICE, wpm=STAND_IN_WPM,
+        [s.spoken for s in script.sentences],
+        SENTENCE_PAUSE_MS,
+        rate=SYNTH_RATE,
+        voice=STAND_IN_VOICE,
+        wpm=STAND_IN_WPM,
     )
     if episode.host_audio.suffix.lower() != ".wav":
-        raise EpisodeError(f"the demo can only synthesise a .wav host read; set host_audio = \"host.wav\" in {folder}")
+        raise EpisodeError(f'the demo can only synthesise a .wav host read; set host_audio = "host.wav" in {folder}')
     save_wav(episode.host_audio, samples, SYNTH_RATE)
     (folder / SYNTHETIC_LABEL).write_text(LABEL_TEXT.format(name=episode.host_audio.name), encoding="utf-8")
     return episode.host_audio

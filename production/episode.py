@@ -6,9 +6,13 @@ Every path in episode.toml resolves relative to the episode folder and must stay
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
+import os
 import re
 import tomllib
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +28,9 @@ DEFAULT_SHOW = "CBN Perspective"
 ENGINES = ("tts-dtw", "whisper", "auto")
 EPISODE_TYPES = ("full", "trailer", "bonus")  # itunes:episodeType values
 LOUDNESS_PROFILES = ("podcast", "broadcast", "us-broadcast")
+# output file names and feed URLs: what publish accepts (RFC 3986 unreserved, no leading dot)
+SAFE_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+SLUG_HASH_CHARS = 8  # hex digits of sha256 appended to a slug made from an unsafe folder name
 
 
 @dataclass(frozen=True)
@@ -110,7 +117,7 @@ def _credits(key: str, value: Any) -> dict[str, list[str]]:
         if isinstance(names, str):
             names = [names]
         if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
-            raise _fail(key, f"role {role!r} must list names as strings, e.g. {role!r} = [\"LI Yanxia\"]")
+            raise _fail(key, f'role {role!r} must list names as strings, e.g. {role!r} = ["LI Yanxia"]')
         out[str(role)] = [n.strip() for n in names]
     return out
 
@@ -170,6 +177,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise EpisodeError(f"{path} is not UTF-8 text ({err.reason}); save it as UTF-8") from err
     except tomllib.TOMLDecodeError as err:
         raise EpisodeError(f"{path} is not valid TOML: {err}; fix that line") from err
+    except OSError as err:
+        raise EpisodeError(f"cannot read {path}: {err.strerror or err}; check its permissions") from err
 
 
 def _validate(raw: dict[str, Any]) -> dict[str, Any]:
@@ -187,6 +196,54 @@ def _check_file(key: str, path: Path) -> None:
         raise _fail(key, f"names {path.name}, which does not exist in {path.parent}; add the file or fix the name")
     if not path.is_file():
         raise _fail(key, f"names {path}, which is not a file")
+    if not os.access(path, os.R_OK):
+        raise _fail(key, f"names {path.name}, which cannot be read; fix its permissions (chmod a+r)")
+
+
+def slug_for(name: str) -> str:
+    """The name outputs and URLs use: the folder's name when it is already safe (letters, digits,
+    '-', '_', '.'); otherwise its safe ASCII parts joined by '-' plus a short hash of the full
+    name, so folders that differ only in other characters never share file names or a guid."""
+    if SAFE_SLUG.fullmatch(name):
+        return name
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    kept = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name).strip("-._")
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:SLUG_HASH_CHARS]
+    return f"{kept}-{digest}" if kept else f"episode-{digest}"
+
+
+_SETTING_WORDS = {bool: "true or false", int: "a whole number", float: "a number", str: "a string in quotes"}
+
+
+def _setting_type(cls: Any, name: str) -> type | None:
+    """bool/int/float/str when the field's default is one of those (what TOML can check), else None."""
+    f = next(f for f in dataclasses.fields(cls) if f.name == name)
+    default = f.default if f.default is not dataclasses.MISSING else None
+    return type(default) if type(default) in _SETTING_WORDS else None
+
+
+def _fits(value: Any, expected: type) -> bool:
+    if isinstance(value, bool) or expected is bool:
+        return isinstance(value, bool) and expected is bool
+    return isinstance(value, expected) or (expected is float and isinstance(value, int))
+
+
+def table_settings(cls: Any, table: str, overrides: dict[str, Any]) -> Any:
+    """``cls(**overrides)`` for an episode.toml settings table (``[captions]``, ``[video]`` …):
+    an EpisodeError naming the table and key for an unknown key or a value of the wrong type."""
+    known = sorted(f.name for f in dataclasses.fields(cls))
+    for key, value in overrides.items():
+        if key not in known:
+            raise EpisodeError(f"{EPISODE_FILE} [{table}] has unknown key {key!r}: use one of {', '.join(known)}")
+        expected = _setting_type(cls, key)
+        if expected is not None and not _fits(value, expected):
+            raise EpisodeError(
+                f"{EPISODE_FILE} [{table}] {key} must be {_SETTING_WORDS[expected]}, not {value!r}: fix it"
+            )
+    try:
+        return cls(**overrides)
+    except (TypeError, ValueError) as err:
+        raise EpisodeError(f"{EPISODE_FILE} [{table}]: {err}; fix that value") from err
 
 
 def load_episode(folder: str | Path, require_audio: bool = True) -> Episode:
@@ -206,4 +263,4 @@ def load_episode(folder: str | Path, require_audio: bool = True) -> Episode:
             _check_file(key, values[key])
     if require_audio:
         _check_file("host_audio", values["host_audio"])
-    return Episode(folder=root.resolve(), slug=root.resolve().name, **values)
+    return Episode(folder=root.resolve(), slug=slug_for(root.resolve().name), **values)

@@ -171,15 +171,18 @@ def run_stages(ctx: Context, stages: Sequence[Stage], result: ProduceResult) -> 
         ctx.progress(stage.name, 1.0, "done")
 
 
-def produce_episode(folder: str | Path, options: ProduceOptions | None = None, progress: Progress | None = None) -> ProduceResult:
+def produce_episode(
+    folder: str | Path, options: ProduceOptions | None = None, progress: Progress | None = None
+) -> ProduceResult:
     """Produce one episode; a ProductionError becomes ``result.error`` (one line)."""
-    from .stages import STAGES
+    from .stages import STAGES, check_tables
 
     options = options or ProduceOptions()
     result = ProduceResult(Path(folder))
     started = time.monotonic()
     try:
         episode = load_episode(folder)
+        check_tables(episode)
         episode.build_dir.mkdir(parents=True, exist_ok=True)
         with BuildLock(episode.build_dir):
             remove_stale_parts(episode.build_dir)

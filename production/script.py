@@ -796,6 +796,11 @@ def parse_script(text: str) -> Script:
     lines = [clean_line(line, repairs) for line in NEWLINES.sub("\n", text).split("\n")]
     layout = find_layout(lines)
     if not layout.body:
+        if is_foreign(text):
+            raise ScriptError(
+                "the script has no body text, only Chinese: point `script` at the English "
+                "script and give the Chinese as `translation` in episode.toml"
+            )
         raise ScriptError(
             "the script has no body text: put the spoken text one paragraph per line "
             "(title first, credits last) and run again"

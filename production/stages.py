@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import json
-
 from .demo import SYNTHETIC_LABEL
+from .episode import Episode, table_settings
 from .fsutil import write_json
 from .models import Alignment, Sentence, Word
 from .pipeline import Context, Stage, _noop
 
 CHAPTER_TARGET_MS = 60_000  # chapters of about a minute: enough to navigate a 5–15 min episode
 CHAPTER_TITLE_WORDS = 6  # a chapter is titled by the opening words of its first sentence
+
+
+def check_tables(episode: Episode) -> None:
+    """Refuse bad episode.toml settings tables before any stage runs (not minutes later)."""
+    from .captions import CaptionSettings
+    from .credits import roll_settings
+    from .mastering import MasteringSettings
+    from .video import VideoSettings
+
+    table_settings(CaptionSettings, "captions", dict(episode.captions))
+    table_settings(MasteringSettings, "mastering", dict(episode.mastering))
+    table_settings(VideoSettings, "video", dict(episode.video))
+    roll_settings(episode.credit_roll)
 
 
 # ---------------------------------------------------------------- ingest
@@ -47,8 +60,14 @@ def _align_run(ctx: Context) -> None:
 
     engine, model = _engine(ctx)
     sentences = ctx.products["ingested"].script.sentences
-    result = align_fragments(ctx.episode.host_audio, fragments_from_sentences(sentences), engine, model,
-                             progress=ctx.progress, offline=ctx.options.offline)
+    result = align_fragments(
+        ctx.episode.host_audio,
+        fragments_from_sentences(sentences),
+        engine,
+        model,
+        progress=ctx.progress,
+        offline=ctx.options.offline,
+    )
     alignment = replace(result.alignment, audio=ctx.episode.host_audio.name)
     write_alignment(ctx.build / "alignment.json", alignment)
     ctx.products["alignment"] = alignment
@@ -88,7 +107,7 @@ def _mastering_settings(ctx: Context) -> Any:
     if ctx.episode.cover:
         overrides.setdefault("cover", ctx.episode.cover)
     roll_ms = ctx.products.get("roll_ms")
-    settings = MasteringSettings(**overrides)
+    settings = table_settings(MasteringSettings, "mastering", overrides)
     if roll_ms and "outro_tail_ms" not in ctx.episode.mastering:
         # the outro music runs on under the whole credit roll
         settings = replace(settings, outro_tail_ms=max(settings.outro_tail_ms, roll_ms + OUTRO_AFTER_ROLL_MS))
@@ -98,8 +117,7 @@ def _mastering_settings(ctx: Context) -> Any:
 def _caption_settings(ctx: Context) -> Any:
     from .captions import CaptionSettings
 
-    overrides = dict(ctx.episode.captions)
-    return CaptionSettings(**overrides)
+    return table_settings(CaptionSettings, "captions", dict(ctx.episode.captions))
 
 
 def _offset_ms(ctx: Context) -> int:
@@ -126,8 +144,7 @@ def _captions_build(ctx: Context) -> None:
     for lang, track, cues in (("en", "en", cs.en), ("zh-Hans", "zh", cs.zh), ("bilingual", "bilingual", cs.bilingual)):
         if cues:
             issues += [(lang, i, cues) for i in qc.check(cues, lang, settings, cs.speech.get(track))]
-    ctx.products.update(timed=timed, captions=cs, qc_issues=issues,
-                        qc_summary=qc.summary([i for _, i, _ in issues]))
+    ctx.products.update(timed=timed, captions=cs, qc_issues=issues, qc_summary=qc.summary([i for _, i, _ in issues]))
 
 
 def _captions_run(ctx: Context) -> None:
@@ -212,10 +229,15 @@ def _tags(ctx: Context) -> Any:
     ep, ing = ctx.episode, ctx.products["ingested"]
     presenters = [e.names for e in ctx.products["roll"].entries if e.role_en.lower() == "presented by"]
     return EpisodeTags(
-        title=ep.title, show=ep.show, host=ep.host, date=ep.date.isoformat(),
-        publisher=", ".join(presenters[0]) if presenters else "", comment=ep.description,
+        title=ep.title,
+        show=ep.show,
+        host=ep.host,
+        date=ep.date.isoformat(),
+        publisher=", ".join(presenters[0]) if presenters else "",
+        comment=ep.description,
         lyrics="\n\n".join(" ".join(s.text for s in para) for para in ing.script.paragraphs),
-        credits=tuple(id3_tipl(ctx.products["roll"])), cover=ep.cover,
+        credits=tuple(id3_tipl(ctx.products["roll"])),
+        cover=ep.cover,
     )
 
 
@@ -228,8 +250,13 @@ def _master_run(ctx: Context) -> None:
 
     host_timed = _host_sentences(ctx)
     report = master(
-        ctx.episode.host_audio, ctx.out(".mp3"), ctx.out(".wav"), _mastering_settings(ctx), _tags(ctx),
-        chapters_from_sentences(host_timed), [(s.start_ms or 0, s.end_ms or 0) for s in host_timed],
+        ctx.episode.host_audio,
+        ctx.out(".mp3"),
+        ctx.out(".wav"),
+        _mastering_settings(ctx),
+        _tags(ctx),
+        chapters_from_sentences(host_timed),
+        [(s.start_ms or 0, s.end_ms or 0) for s in host_timed],
         progress=ctx.report("master"),
     )
     write_json(ctx.work / "master.json", report.to_dict())
@@ -254,22 +281,35 @@ def _video_run(ctx: Context) -> None:
     subs = [SoftSub(ctx.out(".en.srt"), "eng", "English")]
     if ep.translation:
         subs.append(SoftSub(ctx.out(".zh-Hans.srt"), "chi", "中文（简体）"))
-    settings = VideoSettings(**{**ep.video, "burn_in": ctx.options.burn_in})
+    settings = table_settings(VideoSettings, "video", {**ep.video, "burn_in": ctx.options.burn_in})
     last_word = max((s.end_ms or 0) for s in ctx.products["timed"]) if ctx.products["timed"] else 0
     report = render_video(
-        ctx.out(".mp4"), ctx.out(".wav"), ep.title, ep.host, settings,
-        ass=ctx.out(".bilingual.ass") if ep.translation else None, soft_subs=subs,
-        roll=ctx.work / "credit-roll.mp4", roll_start_ms=last_word + ROLL_GAP_MS,
+        ctx.out(".mp4"),
+        ctx.out(".wav"),
+        ep.title,
+        ep.host,
+        settings,
+        ass=ctx.out(".bilingual.ass") if ep.translation else None,
+        soft_subs=subs,
+        roll=ctx.work / "credit-roll.mp4",
+        roll_start_ms=last_word + ROLL_GAP_MS,
         progress=ctx.report("video"),
     )
     _ = slug
-    ctx.products["video"] = {"duration_ms": report.duration_ms, "elapsed_s": report.elapsed_s,
-                             "warnings": list(report.warnings)}
+    ctx.products["video"] = {
+        "duration_ms": report.duration_ms,
+        "elapsed_s": report.elapsed_s,
+        "warnings": list(report.warnings),
+    }
 
 
 def _video_inputs(ctx: Context) -> tuple[list[Path], Any]:
-    return [], {"video": ctx.episode.video, "burn_in": ctx.options.burn_in, "title": ctx.episode.title,
-                "host": ctx.episode.host}
+    return [], {
+        "video": ctx.episode.video,
+        "burn_in": ctx.options.burn_in,
+        "title": ctx.episode.title,
+        "host": ctx.episode.host,
+    }
 
 
 def _video_outputs(ctx: Context) -> list[Path]:
@@ -287,30 +327,65 @@ def _publish_inputs_obj(ctx: Context) -> Any:
     offset = int(m["intro_ms"])
     captions = {f"{ep.slug}.en.vtt": ("text/vtt", "en"), f"{ep.slug}.en.srt": ("application/x-subrip", "en")}
     if ep.translation:
-        captions |= {f"{ep.slug}.zh-Hans.vtt": ("text/vtt", "zh-Hans"),
-                     f"{ep.slug}.zh-Hans.srt": ("application/x-subrip", "zh-Hans")}
+        captions |= {
+            f"{ep.slug}.zh-Hans.vtt": ("text/vtt", "zh-Hans"),
+            f"{ep.slug}.zh-Hans.srt": ("application/x-subrip", "zh-Hans"),
+        }
     chapters = [(c["title"], c["start_ms"], c["end_ms"]) for c in m.get("chapters", [])]
     qc_issues = [
-        {"cue_index": i.cue_index, "lang": lang, "rule": i.rule, "severity": i.severity, "message": i.message,
-         "start_ms": cues[i.cue_index].start_ms if 0 <= i.cue_index < len(cues) else None}
+        {
+            "cue_index": i.cue_index,
+            "lang": lang,
+            "rule": i.rule,
+            "severity": i.severity,
+            "message": i.message,
+            "start_ms": cues[i.cue_index].start_ms if 0 <= i.cue_index < len(cues) else None,
+        }
         for lang, i, cues in ctx.products["qc_issues"]
     ]
     deviations = [
-        {"kind": d.kind, "time_ms": d.time_ms + offset, "script": d.script, "spoken": d.spoken,
-         "fragment_id": d.fragment_id}
+        {
+            "kind": d.kind,
+            "time_ms": d.time_ms + offset,
+            "script": d.script,
+            "spoken": d.spoken,
+            "fragment_id": d.fragment_id,
+        }
         for d in ctx.products["alignment"].deviations
     ]
     return PublishInputs(
-        show=ep.show, title=ep.title, slug=ep.slug, date=ep.date, audio_file=ctx.out(".mp3"),
-        duration_ms=int(m["duration_ms"]), sentences=ctx.products["timed"], description=ep.description,
-        host=ep.host, episode_type=ep.episode_type, guid=ep.guid, base_url=ep.base_url,
-        video_file=ctx.out(".mp4") if ctx.out(".mp4").exists() else None, zh=zh, chapters=chapters,
-        persons=podcast_persons(roll), credits_markdown=shownotes_paragraph(roll), credits_json=credits_json(roll),
-        caption_files=captions, captions_en=ctx.products["captions"].en,
-        loudness={"integrated_lufs": m["integrated_lufs"], "true_peak_dbtp": m["true_peak_dbtp"],
-                  "lra": m["lra_lu"], "profile": m["profile"], "target_lufs": m["target_lufs"]},
-        qc_summary=ctx.products["qc_summary"], qc_issues=qc_issues, deviations=deviations,
-        engine=ctx.products["alignment"].engine, synthetic_host_read=(ep.folder / SYNTHETIC_LABEL).exists(),
+        show=ep.show,
+        title=ep.title,
+        slug=ep.slug,
+        date=ep.date,
+        audio_file=ctx.out(".mp3"),
+        duration_ms=int(m["duration_ms"]),
+        sentences=ctx.products["timed"],
+        description=ep.description,
+        host=ep.host,
+        episode_type=ep.episode_type,
+        guid=ep.guid,
+        base_url=ep.base_url,
+        video_file=ctx.out(".mp4") if ctx.out(".mp4").exists() else None,
+        zh=zh,
+        chapters=chapters,
+        persons=podcast_persons(roll),
+        credits_markdown=shownotes_paragraph(roll),
+        credits_json=credits_json(roll),
+        caption_files=captions,
+        captions_en=ctx.products["captions"].en,
+        loudness={
+            "integrated_lufs": m["integrated_lufs"],
+            "true_peak_dbtp": m["true_peak_dbtp"],
+            "lra": m["lra_lu"],
+            "profile": m["profile"],
+            "target_lufs": m["target_lufs"],
+        },
+        qc_summary=ctx.products["qc_summary"],
+        qc_issues=qc_issues,
+        deviations=deviations,
+        engine=ctx.products["alignment"].engine,
+        synthetic_host_read=(ep.folder / SYNTHETIC_LABEL).exists(),
     )
 
 
@@ -335,13 +410,29 @@ STAGES: list[Stage] = [
     Stage("ingest", _ingest_run, _ingest_run, _ingest_inputs, lambda ctx: []),
     Stage("align", _align_run, _align_load, _align_inputs, lambda ctx: [ctx.build / "alignment.json"], ("ingest",)),
     Stage("captions", _captions_run, _captions_build, _captions_inputs, _caption_outputs, ("ingest", "align")),
-    Stage("credits", _credits_run, _credits_load, _credits_inputs,
-          lambda ctx: [ctx.build / "credits.json", ctx.work / "credit-roll.mp4", ctx.work / "credit-roll.json"],
-          ("ingest",)),
-    Stage("master", _master_run, _master_load, _master_inputs,
-          lambda ctx: [ctx.out(".mp3"), ctx.out(".wav"), ctx.work / "master.json"], ("ingest", "align", "credits")),
+    Stage(
+        "credits",
+        _credits_run,
+        _credits_load,
+        _credits_inputs,
+        lambda ctx: [ctx.build / "credits.json", ctx.work / "credit-roll.mp4", ctx.work / "credit-roll.json"],
+        ("ingest",),
+    ),
+    Stage(
+        "master",
+        _master_run,
+        _master_load,
+        _master_inputs,
+        lambda ctx: [ctx.out(".mp3"), ctx.out(".wav"), ctx.work / "master.json"],
+        ("ingest", "align", "credits"),
+    ),
     Stage("video", _video_run, _noop, _video_inputs, _video_outputs, ("captions", "credits", "master")),
-    Stage("publish", _publish_run, _noop, _publish_inputs,
-          lambda ctx: [ctx.build / "manifest.json", ctx.build / "review.html"],
-          ("ingest", "align", "captions", "credits", "master", "video")),
+    Stage(
+        "publish",
+        _publish_run,
+        _noop,
+        _publish_inputs,
+        lambda ctx: [ctx.build / "manifest.json", ctx.build / "review.html"],
+        ("ingest", "align", "captions", "credits", "master", "video"),
+    ),
 ]

@@ -33,9 +33,7 @@ def run(args: Sequence[str], *, what: str, input: bytes | None = None, timeout: 
     """Run a program and return its stdout; on failure raise RenderError with stderr's tail."""
     exe = require(args[0])
     try:
-        proc = subprocess.run(
-            [exe, *args[1:]], input=input, capture_output=True, timeout=timeout, check=False
-        )
+        proc = subprocess.run([exe, *args[1:]], input=input, capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as err:
         raise RenderError(f"{what} timed out after {timeout:.0f} s") from err
     if proc.returncode != 0:

@@ -30,8 +30,14 @@ def test_ingest_json_shape_on_the_sample_episode() -> None:
     assert set(data) == {"title", "sentences", "credits", "dropped", "repairs"}
     assert set(data["sentences"][0]) == {"id", "text", "spoken", "paragraph", "zh"}
     assert [c["role"] for c in data["credits"]] == [
-        "Executive Editor", "Editor", "Host", "Writer", "Sound Editor", "Graphic Designer",
-        "Produced by", "Presented by",
+        "Executive Editor",
+        "Editor",
+        "Host",
+        "Writer",
+        "Sound Editor",
+        "Graphic Designer",
+        "Produced by",
+        "Presented by",
     ]
     assert all("Ramp;D" not in s["text"] for s in data["sentences"])
     assert any("R&D" in s["text"] for s in data["sentences"])
@@ -64,7 +70,9 @@ def test_align_unit_line_writes_the_contract(tmp_path: Path) -> None:
 def test_errors_are_one_line_with_exit_1(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "cli.main", "ingest", str(tmp_path / "missing")],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 1
     assert proc.stderr.strip().count("\n") == 0 and proc.stderr.startswith("error: ")
@@ -74,7 +82,9 @@ def test_errors_are_one_line_with_exit_1(tmp_path: Path) -> None:
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "cli.main", "--debug", "ingest", str(tmp_path / "missing")],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode != 0 and "Traceback" in proc.stderr
 

@@ -53,7 +53,11 @@ BAD_CASES = [
     ("empty title", GOOD.replace('"Batteries: the passport question"', '"  "'), "'title' is empty"),
     ("bad engine", GOOD + 'engine = "magic"\n', "'engine' must be one of"),
     ("outside path", GOOD.replace('"script.txt"', '"../../etc/passwd"'), "points outside the episode folder"),
-    ("missing script", GOOD.replace('"script.txt"', '"nothere.txt"'), "'script' names nothere.txt, which does not exist"),
+    (
+        "missing script",
+        GOOD.replace('"script.txt"', '"nothere.txt"'),
+        "'script' names nothere.txt, which does not exist",
+    ),
     ("missing audio", GOOD.replace('"host.wav"', '"gone.wav"'), "'host_audio' names gone.wav"),
     ("not toml", "title = \n", "is not valid TOML"),
     ("credits wrong type", GOOD + "[credits]\nEditor = 3\n", "role 'Editor' must list names"),

@@ -10,7 +10,15 @@ import importlib
 from typing import Any
 
 from ..errors import AlignmentError
-from .base import Engine, FragmentInput, ProgressFn, alignment_from_dict, alignment_to_dict, read_alignment, write_alignment
+from .base import (
+    Engine,
+    FragmentInput,
+    ProgressFn,
+    alignment_from_dict,
+    alignment_to_dict,
+    read_alignment,
+    write_alignment,
+)
 
 # engine name -> "module:Class"
 ENGINES = {

@@ -63,8 +63,7 @@ def alignment_to_dict(al: Alignment) -> dict[str, Any]:
     }
     if al.deviations:
         out["deviations"] = [
-            {"kind": d.kind, "time_ms": d.time_ms, "script": d.script, "spoken": d.spoken,
-             "fragment_id": d.fragment_id}
+            {"kind": d.kind, "time_ms": d.time_ms, "script": d.script, "spoken": d.spoken, "fragment_id": d.fragment_id}
             for d in al.deviations
         ]
     return out
@@ -74,7 +73,10 @@ def alignment_from_dict(data: dict[str, Any]) -> Alignment:
     try:
         frags = tuple(
             Fragment(
-                id=f["id"], text=f["text"], start_ms=int(f["start_ms"]), end_ms=int(f["end_ms"]),
+                id=f["id"],
+                text=f["text"],
+                start_ms=int(f["start_ms"]),
+                end_ms=int(f["end_ms"]),
                 words=tuple(Word(w["text"], int(w["start_ms"]), int(w["end_ms"])) for w in f.get("words", [])),
                 confidence=float(f.get("confidence", 1.0)),
             )
@@ -86,7 +88,9 @@ def alignment_from_dict(data: dict[str, Any]) -> Alignment:
         )
         return Alignment(data["engine"], data["audio"], int(data["duration_ms"]), frags, devs)
     except (KeyError, TypeError, ValueError) as err:
-        raise AlignmentError(f"alignment.json is not in the expected format ({err!r}); delete it and align again") from err
+        raise AlignmentError(
+            f"alignment.json is not in the expected format ({err!r}); delete it and align again"
+        ) from err
 
 
 def write_alignment(path: str | os.PathLike[str], al: Alignment) -> Path:

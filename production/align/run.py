@@ -68,7 +68,9 @@ def align_fragments(
 
     probe(audio)  # missing, empty, unreadable or not audio: say so before any work
     name = resolve_engine(engine, whisper_model)
-    alignment = get_engine(name, **_engine_settings(name, whisper_model, offline)).align(audio, fragments, report("align"))
+    alignment = get_engine(name, **_engine_settings(name, whisper_model, offline)).align(
+        audio, fragments, report("align")
+    )
     check_complete(Path(audio), alignment.duration_ms)
     disagreements: list[dict[str, object]] = []
     if cross_check:

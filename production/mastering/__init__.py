@@ -20,7 +20,14 @@ the read starts at ``MasterReport.intro_ms``: add it to every host-read time (ca
 that is to match the published audio. :func:`shift_chapters` does it for chapters.
 """
 
-from .assembly import duck_under_voice, intro_offset_ms, voice_to_bed_db
+import warnings
+
+with warnings.catch_warnings():  # pydub warns (several lines) at import when ffmpeg is not on
+    # PATH; tools.require reports that in one line, naming the package, when ffmpeg is needed
+    warnings.filterwarnings("ignore", "Couldn't find ffmpeg or avconv", RuntimeWarning)
+    import pydub  # noqa: F401
+
+from .assembly import duck_under_voice, intro_offset_ms, voice_to_bed_db  # noqa: E402
 from .loudness import in_spec
 from .make import MasterReport, master, shift_chapters
 from .meter import (
