@@ -51,8 +51,11 @@ lint: setup
 
 check: lint test
 
+# benchmarks (not tests): alignment vs aeneas, video vs plain ffmpeg, produce vs the encode floor
 bench: setup
 	$(PY) bench/align_bench.py
+	$(PY) bench/video_bench.py
+	$(PY) bench/produce_bench.py
 
 clean:
 	rm -rf $(VENV) episodes/*/build .pytest_cache
