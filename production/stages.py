@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ from .episode import Episode, table_settings
 from .fsutil import write_json
 from .models import Alignment, Sentence, Word
 from .pipeline import Context, Stage, _noop
+
+log = logging.getLogger(__name__)
 
 CHAPTER_TARGET_MS = 60_000  # chapters of about a minute: enough to navigate a 5–15 min episode
 CHAPTER_TITLE_WORDS = 6  # a chapter is titled by the opening words of its first sentence
@@ -178,14 +181,25 @@ def _credits_run(ctx: Context) -> None:
 
     roll = _roll(ctx)
     write_credits_json(roll, ctx.build / "credits.json")
-    info = render_roll(roll, ctx.work / "credit-roll.mp4", roll_settings(ctx.episode.credit_roll))
-    write_json(ctx.work / "credit-roll.json", {"roll_duration_ms": info.roll_duration_ms, "mode": info.mode})
-    ctx.products.update(roll=roll, roll_ms=info.roll_duration_ms)
+    roll_ms, mode = 0, "none"
+    if roll.entries:
+        info = render_roll(roll, ctx.work / "credit-roll.mp4", roll_settings(ctx.episode.credit_roll))
+        roll_ms, mode = info.roll_duration_ms, info.mode
+    else:  # a script without credits still produces: the video simply has no roll
+        (ctx.work / "credit-roll.mp4").unlink(missing_ok=True)
+        log.warning("no credits in the script or episode.toml: the video ends without a credit roll")
+    write_json(ctx.work / "credit-roll.json", {"roll_duration_ms": roll_ms, "mode": mode})
+    ctx.products.update(roll=roll, roll_ms=roll_ms)
 
 
 def _credits_load(ctx: Context) -> None:
     info = json.loads((ctx.work / "credit-roll.json").read_text(encoding="utf-8"))
     ctx.products.update(roll=_roll(ctx), roll_ms=int(info["roll_duration_ms"]))
+
+
+def _credits_outputs(ctx: Context) -> list[Path]:
+    roll_video = [ctx.work / "credit-roll.mp4"] if _roll(ctx).entries else []
+    return [ctx.build / "credits.json", *roll_video, ctx.work / "credit-roll.json"]
 
 
 def _credits_inputs(ctx: Context) -> tuple[list[Path], Any]:
@@ -291,7 +305,7 @@ def _video_run(ctx: Context) -> None:
         settings,
         ass=ctx.out(".bilingual.ass") if ep.translation else None,
         soft_subs=subs,
-        roll=ctx.work / "credit-roll.mp4",
+        roll=ctx.work / "credit-roll.mp4" if ctx.products["roll_ms"] else None,
         roll_start_ms=last_word + ROLL_GAP_MS,
         progress=ctx.report("video"),
     )
@@ -415,7 +429,7 @@ STAGES: list[Stage] = [
         _credits_run,
         _credits_load,
         _credits_inputs,
-        lambda ctx: [ctx.build / "credits.json", ctx.work / "credit-roll.mp4", ctx.work / "credit-roll.json"],
+        _credits_outputs,
         ("ingest",),
     ),
     Stage(

@@ -87,7 +87,7 @@ def alignment_from_dict(data: dict[str, Any]) -> Alignment:
             for d in data.get("deviations", [])
         )
         return Alignment(data["engine"], data["audio"], int(data["duration_ms"]), frags, devs)
-    except (KeyError, TypeError, ValueError) as err:
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise AlignmentError(
             f"alignment.json is not in the expected format ({err!r}); delete it and align again"
         ) from err
@@ -100,6 +100,6 @@ def write_alignment(path: str | os.PathLike[str], al: Alignment) -> Path:
 def read_alignment(path: str | os.PathLike[str]) -> Alignment:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as err:
+    except (OSError, ValueError) as err:  # ValueError: not JSON, or not UTF-8 text
         raise AlignmentError(f"cannot read {path}: {err}; delete it and align again") from err
     return alignment_from_dict(data)
