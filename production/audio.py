@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import numpy as np
 from .errors import AudioError, RenderError
 from .tools import require, run
 
+READ_BYTES = 1 << 20  # bytes per read from ffmpeg's pipe
 ANALYSIS_RATE = 16000  # Hz; speech analysis rate shared by the aligners (whisper uses 16 kHz too)
 ESTIMATED_DURATION = b"Estimating duration from bitrate"  # ffprobe's warning: no header states it
 WAV_UNSET_SIZE = 0xFFFF0000  # bytes; writers that stream a WAV leave its data size near 2**32 - 1
@@ -108,38 +110,48 @@ def _wav_header_ms(path: Path) -> int | None:
     return round(frames * 1000 / rate)
 
 
+def decode_int16(path: str | os.PathLike[str], rate: int) -> np.ndarray:
+    """Decode any ffmpeg-readable file to mono int16 at ``rate`` (read in blocks from a pipe)."""
+    path = Path(path)
+    exe = require("ffmpeg")
+    args = [
+        exe,
+        "-nostdin",
+        "-v",
+        "error",
+        "-i",
+        str(path),
+        "-vn",
+        "-ac",
+        "1",
+        "-ar",
+        str(rate),
+        "-f",
+        "s16le",
+        "-acodec",
+        "pcm_s16le",
+        "-",
+    ]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    data = bytearray()  # grows in place; the array below shares its memory (no final copy)
+    while chunk := proc.stdout.read(READ_BYTES):
+        data += chunk
+    err = proc.stderr.read().decode("utf-8", "replace").strip()
+    if proc.wait() != 0:
+        raise AudioError(
+            f"{path.name} could not be decoded ({(err.splitlines() or ['?'])[-1]}); export it again as WAV, FLAC or MP3"
+        )
+    if len(data) < 2:
+        raise AudioError(f"{path.name} decoded to no samples (empty or corrupt); export it again")
+    return np.frombuffer(data, dtype="<i2", count=len(data) // 2)
+
+
 def load(path: str | os.PathLike[str], rate: int = ANALYSIS_RATE) -> np.ndarray:
     """Decode to mono float32 in [-1, 1] at ``rate`` Hz."""
     p = Path(path)
     _check_readable(p)
-    try:
-        raw = run(
-            [
-                "ffmpeg",
-                "-nostdin",
-                "-v",
-                "error",
-                "-i",
-                str(p),
-                "-vn",
-                "-ac",
-                "1",
-                "-ar",
-                str(rate),
-                "-f",
-                "s16le",
-                "-acodec",
-                "pcm_s16le",
-                "-",
-            ],
-            what=f"decoding {p.name}",
-        )
-    except RenderError as err:
-        raise AudioError(f"{p.name} could not be decoded ({err}); export it again as WAV, FLAC or MP3") from err
-    samples = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
-    if samples.size == 0:
-        raise AudioError(f"{p.name} decoded to no samples (empty or corrupt); export it again")
-    return samples
+    return decode_int16(p, rate).astype(np.float32) / 32768.0
 
 
 def save_wav(path: str | os.PathLike[str], samples: np.ndarray, rate: int) -> Path:

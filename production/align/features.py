@@ -5,19 +5,15 @@ in the recording's duration.
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numba import njit
 
-from ..errors import AudioError
-from ..tools import require
+from ..audio import decode_int16  # noqa: F401  (re-exported: the aligner decodes through it)
 
 CHUNK_FRAMES = 6000  # frames per block of feature computation (60 s at a 10 ms hop)
-READ_BYTES = 1 << 20  # bytes per read from ffmpeg's pipe
 DIGITAL_SILENCE_DB = -110.0  # mean log mel level (dB) below which a frame is digital silence
 BACKGROUND_BLOCK = 4  # frames merged before the running background minimum
 LEVEL_HIGHPASS_HZ = 70.0  # Hz; the refinement level ignores hum and rumble below this
@@ -37,43 +33,6 @@ class FrameSpec:
     preemphasis: float = (
         0.97  # first-order high-pass folded into the filterbank (0: off, levels as heard)
     )
-
-
-def decode_int16(path: Path, rate: int) -> np.ndarray:
-    """Decode any ffmpeg-readable file to mono int16 at ``rate`` (read in blocks from a pipe)."""
-    exe = require("ffmpeg")
-    args = [
-        exe,
-        "-nostdin",
-        "-v",
-        "error",
-        "-i",
-        str(path),
-        "-vn",
-        "-ac",
-        "1",
-        "-ar",
-        str(rate),
-        "-f",
-        "s16le",
-        "-acodec",
-        "pcm_s16le",
-        "-",
-    ]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdout is not None and proc.stderr is not None
-    data = bytearray()  # grows in place; the array below shares its memory (no final copy)
-    while chunk := proc.stdout.read(READ_BYTES):
-        data += chunk
-    err = proc.stderr.read().decode("utf-8", "replace").strip()
-    if proc.wait() != 0:
-        raise AudioError(
-            f"{path.name} could not be decoded ({err.splitlines()[-1:] or '?'}); "
-            "export it again as WAV, FLAC or MP3"
-        )
-    if len(data) < 2:
-        raise AudioError(f"{path.name} decoded to no samples (empty or corrupt); export it again")
-    return np.frombuffer(data, dtype="<i2", count=len(data) // 2)
 
 
 def mel_filterbank(
