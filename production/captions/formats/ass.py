@@ -23,6 +23,7 @@ import pysubs2
 from ...models import Cue
 from ..measure import split_stacked
 from ..settings import CaptionError, CaptionSettings
+from .checks import refuse_line_breaks
 
 STYLES_PATH = Path(__file__).resolve().parents[3] / "assets" / "caption_styles.toml"
 CHINESE, ENGLISH = "Chinese", "English"
@@ -52,6 +53,7 @@ class AssFormat:
         self.styles_path = styles_path or STYLES_PATH
 
     def dumps(self, cues: Sequence[Cue], settings: CaptionSettings) -> str:
+        refuse_line_breaks(cues)
         sheet = load_styles(self.styles_path)
         subs = pysubs2.SSAFile()
         subs.info.update(sheet.info)

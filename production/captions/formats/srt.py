@@ -15,6 +15,7 @@ import srt
 
 from ...models import Cue
 from ..settings import CaptionError, CaptionSettings
+from .checks import refuse_line_breaks
 
 WORD_JOINER = "\u2060"
 _AFTER = ("<", "{", "\\")  # a word joiner goes after each of these
@@ -39,6 +40,7 @@ class SrtFormat:
     extension = ".srt"
 
     def dumps(self, cues: Sequence[Cue], settings: CaptionSettings) -> str:
+        refuse_line_breaks(cues)
         subs = [
             srt.Subtitle(
                 i,

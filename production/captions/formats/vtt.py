@@ -15,6 +15,7 @@ from webvtt.errors import MalformedCaptionError, MalformedFileError
 
 from ...models import Cue
 from ..settings import CaptionError, CaptionSettings
+from .checks import refuse_line_breaks
 
 _ENTITIES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
 
@@ -41,6 +42,7 @@ class VttFormat:
     extension = ".vtt"
 
     def dumps(self, cues: Sequence[Cue], settings: CaptionSettings) -> str:
+        refuse_line_breaks(cues)
         speaker = " ".join((settings.speaker or "").split())  # one line, whatever was typed
         voice = f"<v {escape(speaker)}>" if speaker else ""
         blocks = ["WEBVTT"]
