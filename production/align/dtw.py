@@ -118,9 +118,7 @@ def block_mean(x: np.ndarray, factor: int) -> np.ndarray:
     return np.ascontiguousarray(head, dtype=np.float32)
 
 
-def project_band(
-    path: Path, factor: int, n_fine: int, m_fine: int, radius: int
-) -> tuple[np.ndarray, np.ndarray]:
+def project_band(path: Path, factor: int, n_fine: int, m_fine: int, radius: int) -> tuple[np.ndarray, np.ndarray]:
     """Column window per fine row: the coarse path's columns scaled up, widened by ``radius``."""
     rows = np.minimum(np.arange(n_fine) // factor, len(path.lo) - 1)
     lo = np.clip(path.lo[rows] * factor - radius, 0, m_fine - 1)
@@ -191,3 +189,20 @@ def multires_dtw(
         path = Path(plo, phi, cost)
     assert path is not None
     return path
+
+
+def order_contrast(S: np.ndarray, R: np.ndarray, chunks: list[tuple[int, int]], factor: int, max_cells: int) -> float:
+    """Coarse DTW cost of the synthetic read against the recording, divided by the cost of the
+    same read with its fragments in reverse order. A recording of this script matches the script's
+    order much better (ratio well under 1); a recording of something else cares little (≈ 1),
+    whatever the voices sound like."""
+    permuted = np.concatenate([S[a:b] for a, b in reversed(chunks)])
+    s, p, r = S, permuted, R
+    while len(s) * len(r) > max_cells and len(s) > 8:
+        s, p, r = block_mean(s, factor), block_mean(p, factor), block_mean(r, factor)
+    m = len(r)
+    lo, hi = np.zeros(len(s), np.int64), np.full(len(s), m, np.int64)
+    skip = float(mean_random_distance(s, r))
+    true_cost = float(np.mean(_banded_dtw(s, r, lo, hi, skip, skip)[2]))
+    perm_cost = float(np.mean(_banded_dtw(p, r, lo[: len(p)], hi[: len(p)], skip, skip)[2]))
+    return true_cost / max(perm_cost, 1e-9)

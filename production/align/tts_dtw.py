@@ -23,7 +23,7 @@ from ..models import Alignment, Fragment, Word
 from ..synth import DEFAULT_VOICE, espeak_clip, resample, speech_span
 from .base import FragmentInput, ProgressFn
 from .dtw import Path as WarpPath
-from .dtw import multires_dtw, shifted_cost
+from .dtw import multires_dtw, order_contrast, shifted_cost
 from .features import (
     FrameSpec,
     decode_int16,
@@ -106,6 +106,15 @@ class TtsDtwSettings:
     # shorter aligned speech than this is too little evidence to call the script wrong (the
     # confidence contrasts the path with shifts of up to 1.2 s)
     min_judged_speech_ms: int = 8000
+    # the script's fragments in their order vs reversed, coarse DTW cost ratio: right scripts
+    # measured 0.25-0.90 (eSpeak, flite, LibriVox sonnets, Harvard list), wrong ones 0.91-1.04
+    # even in a voice that matches the synthetic one; at or above this the script is refused
+    max_order_ratio: float = 0.94
+    order_window: int = 8  # fragments per window of that comparison
+    order_windows: int = 9  # windows compared, spread over the episode (the median decides)
+    order_margin_ms: int = 1000  # recording taken around each window's mapped span
+    order_max_cells: int = 3_000_000  # a window's DTW is solved at the finest level under this (one
+    # window, a short read: max_full_cells; more windows are cheaper at a coarser level)
 
 
 @dataclass(frozen=True)
@@ -242,11 +251,14 @@ class TtsDtwEngine:
             k * sign * s.contrast_shift_ms // s.hop_ms for k in (1, 2, 3) for sign in (-1, 1)
         )
         mismatch = shifted_cost(syn_feats, rec_feats, path, shifts)
+        order = self._order_contrast(syn_feats, rec_feats, read, spec, path)
         report(0.9, "refining boundaries")
         frags = self._fragments(
             fragments, read, path, (level, above, quiet), spec, mismatch, duration_ms
         )
+        self.last_order_contrast = order
         try:
+            self._check_order(audio_path, order)
             self._check_confidence(audio_path, frags)
         except AlignmentError as err:
             raise _LowConfidence(err) from None
@@ -329,6 +341,43 @@ class TtsDtwEngine:
                 f"about {speech_ms / 1000:.0f} s of speech; check that the script belongs to this "
                 "recording "
                 "(or that the recording is complete)"
+            )
+
+    def _order_contrast(
+        self, syn: np.ndarray, rec: np.ndarray, read: _SynthRead, spec: FrameSpec, path: WarpPath
+    ) -> float | None:
+        """Median, over windows of a few consecutive fragments, of the cost ratio of the script's
+        order against the same fragments reversed (None: fewer than 2 fragments). Windows keep the
+        resolution fine on long episodes, where a whole-file coarse DTW cannot tell orders apart."""
+        s = self.settings
+        if len(read.spans) < 2:
+            return None
+        bounds = [0] + [a // spec.hop for a, _ in read.spans[1:]] + [len(syn)]
+        chunks = [(bounds[k], bounds[k + 1]) for k in range(len(bounds) - 1)]
+        groups = [chunks[k : k + s.order_window] for k in range(0, len(chunks), s.order_window)]
+        groups = [g for g in groups if len(g) >= 2]
+        if len(groups) > s.order_windows:
+            groups = [groups[round(i)] for i in np.linspace(0, len(groups) - 1, s.order_windows)]
+        margin = s.order_margin_ms // s.hop_ms
+        ratios = []
+        for group in groups:
+            a, b = group[0][0], group[-1][1]
+            lo = max(0, int(path.lo[a]) - margin) if len(groups) > 1 else 0  # one window: all of it
+            hi = min(len(rec), int(path.hi[b - 1]) + margin) if len(groups) > 1 else len(rec)
+            if hi - lo < 2:
+                ratios.append(1.0)
+                continue
+            rel = [(x - a, y - a) for x, y in group]
+            cells = s.max_full_cells if len(groups) == 1 else s.order_max_cells
+            ratios.append(order_contrast(syn[a:b], rec[lo:hi], rel, s.pyramid_factor, cells))
+        return float(np.median(ratios))
+
+    def _check_order(self, audio_path: Path, order: float | None) -> None:
+        if order is not None and order >= self.settings.max_order_ratio:
+            raise AlignmentError(
+                f"the script does not match {audio_path.name} (it fits the recording no better read "
+                f"in reverse order: cost ratio {order:.2f}); check that the script and the recording "
+                "are of the same episode"
             )
 
     def _check_confidence(self, audio_path: Path, frags: list[Fragment]) -> None:

@@ -154,18 +154,6 @@ def _other_read(path: Path) -> Path:
     return save_wav(path, samples, 22050)
 
 
-ANOTHER_EPISODE_XFAIL = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "production/align/tts_dtw.py: the confidence contrasts the warp path with time-shifted paths, "
-        "which only separates a wrong script when the recording's voice differs from the synthetic "
-        "one; with a matching voice (this test reads with eSpeak's en-us+f3, the voice now chosen "
-        "for a high-pitched host) another story scores 0.6-1.0. Needs a text-dependent measure."
-    ),
-)
-
-
-@ANOTHER_EPISODE_XFAIL
 def test_recording_of_another_episode_is_refused(run_main, episode: Path, tmp_path: Path) -> None:
     """Detected by the alignment's confidence: an AlignmentError, never a wrong caption file."""
     audio = _other_read(tmp_path / "other.wav")
@@ -180,7 +168,6 @@ def test_recording_of_another_episode_is_refused(run_main, episode: Path, tmp_pa
     assert not [p for p in (episode / "build").iterdir() if p.is_file()]  # no captions, nothing
 
 
-@ANOTHER_EPISODE_XFAIL
 def test_long_recording_of_another_episode_is_refused(run_main, episode: Path, tmp_path: Path) -> None:
     """The tiny script against a read of another story six times as long: not 7 captions
     stretched over two minutes of someone else's words."""
