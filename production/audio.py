@@ -110,12 +110,10 @@ def _wav_header_ms(path: Path) -> int | None:
     return round(frames * 1000 / rate)
 
 
-def decode_int16(path: str | os.PathLike[str], rate: int) -> np.ndarray:
-    """Decode any ffmpeg-readable file to mono int16 at ``rate`` (read in blocks from a pipe)."""
-    path = Path(path)
-    exe = require("ffmpeg")
-    args = [
-        exe,
+def decode_args(path: str | os.PathLike[str], rate: int, channels: int, fmt: str) -> list[str]:
+    """The one ffmpeg command the library decodes audio with: raw ``fmt`` samples on stdout."""
+    return [
+        require("ffmpeg"),
         "-nostdin",
         "-v",
         "error",
@@ -123,15 +121,19 @@ def decode_int16(path: str | os.PathLike[str], rate: int) -> np.ndarray:
         str(path),
         "-vn",
         "-ac",
-        "1",
+        str(channels),
         "-ar",
         str(rate),
         "-f",
-        "s16le",
-        "-acodec",
-        "pcm_s16le",
+        fmt,
         "-",
     ]
+
+
+def decode_int16(path: str | os.PathLike[str], rate: int) -> np.ndarray:
+    """Decode any ffmpeg-readable file to mono int16 at ``rate`` (read in blocks from a pipe)."""
+    path = Path(path)
+    args = decode_args(path, rate, 1, "s16le")
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
     data = bytearray()  # grows in place; the array below shares its memory (no final copy)

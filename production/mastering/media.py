@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from pydub import AudioSegment
 
-from ..audio import probe
+from ..audio import decode_args, probe
 from ..errors import AudioError, RenderError
 from ..tools import require
 from .settings import WORK_RATE
@@ -41,24 +41,8 @@ def decode_raw(
     if rate is None or channels is None:
         info = probe(path)
         rate, channels = rate or info.sample_rate, channels or info.channels
-    exe = require("ffmpeg")
     proc = subprocess.run(
-        [
-            exe,
-            "-nostdin",
-            "-v",
-            "error",
-            "-i",
-            str(path),
-            "-vn",
-            "-ac",
-            str(channels),
-            "-ar",
-            str(rate),
-            "-f",
-            fmt,
-            "-",
-        ],
+        decode_args(path, rate, channels, fmt),
         capture_output=True,
         check=False,
     )
