@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..models import Cue
+from .measure import en_chars
 from .pairing import PairOptions, ZhPart, distribute
 from .segment import Block, Chunk, Limits, join_blocks, segment_block, too_short
 from .settings import CaptionSettings
@@ -29,11 +30,14 @@ class TrackPlan:
     parts: tuple[tuple[int, int, tuple[str, ...]], ...]  # (first chunk, last chunk, Chinese lines)
 
 
-def ladder(first: Limits, settings: CaptionSettings) -> list[Limits]:
-    """The first limits, then one-line limits of decreasing width."""
+def ladder(first: Limits, settings: CaptionSettings, longest_word: int = 0) -> list[Limits]:
+    """The first limits, then one-line limits of decreasing width, never narrower than the
+    block's longest word (up to the full width): narrowing is for shorter cues, not for
+    cutting words (only a word longer than a full line is ever cut)."""
+    full = settings.en_max_chars_per_line
     steps = [first]
     for share in LADDER_WIDTHS:
-        step = Limits(max(10, int(settings.en_max_chars_per_line * share)), 1)
+        step = Limits(max(10, int(full * share), min(longest_word, full)), 1)
         if step not in steps:
             steps.append(step)
     return steps
@@ -105,7 +109,7 @@ def _blocks_to_join(
 def _plan_block(
     block: Block, onset: int | None, first: Limits, options: PairOptions, settings: CaptionSettings
 ) -> tuple[list[Chunk], list[ZhPart]]:
-    steps = ladder(first, settings)
+    steps = ladder(first, settings, max(en_chars(w.text) for w in block.words))
     if block.zh is None:
         return segment_block(block, onset, first, settings), []
     tried: list[tuple[list[Chunk], list[ZhPart] | None]] = []

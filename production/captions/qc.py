@@ -25,6 +25,7 @@ from ..align.base import read_alignment
 from ..errors import ProductionError
 from ..models import Cue, Word
 from .formats import get_format
+from .linebreak import cut_breaks
 from .measure import en_chars, reading_chars, split_stacked, zh_width
 from .settings import TIME_GRID_MS, CaptionSettings, grid_ceil
 
@@ -215,7 +216,13 @@ ZH_CPS_SOURCE = "secondary summary of Netflix zh-Hans"
 
 
 def _en_line_limit(c: _Ctx) -> float:
-    return c.settings.bilingual_en_lines if c.bilingual else c.settings.max_lines
+    """The line limit, plus one line per word cut across lines (a URL longer than a line)."""
+    limit = c.settings.bilingual_en_lines if c.bilingual else c.settings.max_lines
+    return limit + _en_cut_words(c)
+
+
+def _en_cut_words(c: _Ctx) -> int:
+    return cut_breaks(c.en_lines, c.settings.en_max_chars_per_line)
 
 
 def _zh_line_limit(c: _Ctx) -> float:
@@ -241,6 +248,10 @@ RULES: tuple[Rule, ...] = (
     Rule("en-lines", _en_line_limit, NETFLIX, ERROR,
          lambda c: float(len(c.en_lines)) if c.en_lines else None, _over,
          "{value:g} English lines (limit {limit:g})"),
+    Rule("en-word-cut", lambda c: 0, NETFLIX_EN, WARNING,
+         lambda c: float(_en_cut_words(c)) if c.en_lines else None, _over,
+         "{value:g} word(s) longer than a line cut across lines (a URL or path: consider "
+         "shortening it in the script)"),
     Rule("zh-lines", _zh_line_limit, NETFLIX, ERROR,
          lambda c: float(len(c.zh_lines)) if c.zh_lines else None, _over,
          "{value:g} Chinese lines (limit {limit:g})"),

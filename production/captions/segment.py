@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..models import Sentence, Word
-from .linebreak import DASHES, break_cost, layout
+from .linebreak import DASHES, break_cost, layout, line_allowance
 from .measure import INVISIBLE as _INVISIBLE
 from .measure import en_chars
 from .settings import TIME_GRID_MS, CaptionError, CaptionSettings
@@ -250,11 +250,12 @@ def _chunk_costs(
 ) -> list[tuple[int, float]]:
     """(a, cost) for every feasible cue holding words a..b."""
     out = []
-    capacity = limits.max_chars * limits.max_lines
+    lines = limits.max_lines
     chars = -1
     for a in range(b, -1, -1):
         chars += en_chars(span.words[a].text) + 1
-        if chars > capacity and a < b:
+        lines = line_allowance((span.words[a].text,), limits.max_chars, lines)
+        if chars > limits.max_chars * lines and a < b:
             break
         cost = _chunk_cost(span, a, b, chars, limits, settings)
         if cost is None:
@@ -350,7 +351,7 @@ def _make_chunk(span: _Span, a: int, b: int, limits: Limits, settings: CaptionSe
     words = span.words[a : b + 1]
     texts = [w.text for w in words]
     lay = layout(texts, limits.max_chars, limits.max_lines)
-    if lay is None:  # one word longer than the lines allow: cut it, the QC will say so
+    if lay is None:  # words that fit no layout (only ever chosen as a last resort): the QC says so
         lay = layout(texts, limits.max_chars, 1 + en_chars(" ".join(texts)) // limits.max_chars)
     lines = lay.lines if lay is not None else (" ".join(texts),)
     start, end = _natural_times(span, a, b, settings)
