@@ -6,8 +6,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .episode import Episode, load_episode, table_settings
+
+if TYPE_CHECKING:
+    from .captions import CaptionSettings
+
 from .errors import ProductionError
 
 LOUDNESS_TOLERANCE_LU = 1.0  # GUIDELINES: podcast ±1 LU; broadcast profiles use their own (0.5)
@@ -111,7 +116,7 @@ def _cue(index: int) -> str:
     return f" cue {index + 1}" if index >= 0 else ""
 
 
-def _caption_settings(episode: Episode):  # type: ignore[no-untyped-def]
+def _caption_settings(episode: Episode) -> CaptionSettings:
     from .captions import CaptionSettings
 
     return table_settings(CaptionSettings, "captions", dict(episode.captions))

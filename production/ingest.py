@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .episode import Episode, load_episode
 from .models import Script, ZhPair
+
+if TYPE_CHECKING:
+    from .credits.roll import CreditRoll
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ def ingest_episode(folder: str | Path) -> Ingested:
     return ingest(load_episode(folder, require_audio=False))
 
 
-def credit_roll_for_episode(folder: str | Path):  # type: ignore[no-untyped-def]
+def credit_roll_for_episode(folder: str | Path) -> CreditRoll:
     """The episode's bilingual credit roll (episode.toml's [credits] wins over the script's)."""
     from .credits import episode_credit_roll
 

@@ -77,7 +77,10 @@ class Context:
         return self.build / f"{self.episode.slug}{suffix}"
 
     def report(self, stage: str) -> Callable[[float, str], None]:
-        return lambda fraction, message="": self.progress(stage, fraction, message)
+        def tell(fraction: float, message: str = "") -> None:
+            self.progress(stage, fraction, message)
+
+        return tell
 
 
 @dataclass(frozen=True)

@@ -46,4 +46,4 @@ def get_engine(name: str, **settings: Any) -> Engine:
         raise AlignmentError(f"unknown alignment engine {name!r}; choose one of: {', '.join(ENGINES)}") from None
     module_name, cls_name = target.split(":")
     cls = getattr(importlib.import_module(module_name), cls_name)
-    return cls(**settings)  # type: ignore[no-any-return]
+    return cls(**settings)

@@ -64,7 +64,11 @@ def align_fragments(
     offline: bool = False,
 ) -> AlignResult:
     def report(stage: str) -> Callable[[float, str], None]:
-        return lambda fraction, message="": progress(stage, fraction, message) if progress else None
+        def tell(fraction: float, message: str = "") -> None:
+            if progress is not None:
+                progress(stage, fraction, message)
+
+        return tell
 
     probe(audio)  # missing, empty, unreadable or not audio: say so before any work
     name = resolve_engine(engine, whisper_model)
