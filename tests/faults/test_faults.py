@@ -67,7 +67,6 @@ def test_second_produce_refuses_while_the_lock_is_held(episode: Path) -> None:
         assert snapshot(build) == before
 
 
-@pytest.mark.slow
 def test_two_produce_runs_on_one_episode(episode: Path) -> None:
     """The second refuses with the lock message while the first runs; the first finishes clean."""
     first = subprocess.Popen(
@@ -159,7 +158,6 @@ def copy_of(produced: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(produced, tmp_path / produced.name, symlinks=True))
 
 
-@pytest.mark.slow
 def test_disk_full_on_a_small_tmpfs(produced: Path, tmp_path: Path, tmpfs) -> None:
     """build/ on a tmpfs with 2 MiB free: the master (a 13 MB WAV) fails with a clear line, every
     earlier output stays byte-identical, and with space freed the same command completes."""
@@ -231,7 +229,6 @@ KILL_CASES = [
 ]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("stage,change,suffixes", KILL_CASES, ids=[c[0] for c in KILL_CASES])
 def test_killed_mid_stage_leaves_previous_outputs(
     produced: Path, tmp_path: Path, stage: str, change: str, suffixes: tuple[str, ...]

@@ -206,7 +206,6 @@ def hostile_episode(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
     shutil.rmtree(marker_dir)
 
 
-@pytest.mark.slow
 def test_hostile_episode_produces_and_nothing_runs(hostile_episode: tuple[Path, Path, str]) -> None:
     folder, marker, _ = hostile_episode
     assert not marker.exists()
@@ -214,7 +213,6 @@ def test_hostile_episode_produces_and_nothing_runs(hostile_episode: tuple[Path, 
     assert part_files(folder) == []
 
 
-@pytest.mark.slow
 def test_hostile_caption_text_parses_back_literally(hostile_episode: tuple[Path, Path, str]) -> None:
     folder, _, bad = hostile_episode
     build = folder / "build"
@@ -236,7 +234,6 @@ def test_hostile_caption_text_parses_back_literally(hostile_episode: tuple[Path,
     assert sentence in " ".join(ln for cue in _cues(stacked) for ln in cue[1:])
 
 
-@pytest.mark.slow
 def test_hostile_text_stays_text_in_feed_page_notes_and_tags(hostile_episode: tuple[Path, Path, str]) -> None:
     folder, _, bad = hostile_episode
     build = folder / "build"
@@ -265,7 +262,6 @@ def test_hostile_text_stays_text_in_feed_page_notes_and_tags(hostile_episode: tu
     assert any(name == f"Zoë {bad}" for frame in tags.getall("TIPL") for _, name in frame.people)
 
 
-@pytest.mark.slow
 def test_hostile_episode_video_renders_with_its_title(hostile_episode: tuple[Path, Path, str]) -> None:
     folder, _, bad = hostile_episode
     (mp4,) = (folder / "build").glob("*.mp4")

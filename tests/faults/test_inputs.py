@@ -206,7 +206,6 @@ def test_script_ten_times_longer_than_the_recording(run_main, episode: Path, tmp
     assert_nothing_written(out)
 
 
-@pytest.mark.slow
 def test_script_without_credits_still_produces(episode: Path) -> None:
     """No credits block at all, the script in UTF-16 and the translation in GB18030: all fine."""
     body = "\n".join(SCRIPT.splitlines()[:5]) + "\n"
@@ -265,7 +264,6 @@ def test_script_and_translation_encodings_read_the_same(run_main, episode: Path,
 
 
 # ================================================================== a 3-hour recording
-@pytest.mark.slow
 def test_three_hour_recording_with_a_short_script_fails_clearly(episode: Path, tmp_path: Path) -> None:
     """A 3-hour file (the short read, then silence) against a 20-second script: refused in one
     line, in bounded time and memory, rather than aligned into nonsense."""
