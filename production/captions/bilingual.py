@@ -32,8 +32,8 @@ class TrackPlan:
 
 def ladder(first: Limits, settings: CaptionSettings, longest_word: int = 0) -> list[Limits]:
     """The first limits, then one-line limits of decreasing width, never narrower than the
-    block's longest word (up to the full width): narrowing is for shorter cues, not for
-    cutting words (only a word longer than a full line is ever cut)."""
+    block's longest word: narrowing is for shorter cues, not for cutting words (a word longer
+    than a full line is already in pieces, segment.glue_pieces)."""
     full = settings.en_max_chars_per_line
     steps = [first]
     for share in LADDER_WIDTHS:

@@ -37,7 +37,7 @@ def build_captions(
 ) -> CaptionSet:
     """Every caption track for aligned ``sentences`` and, when given, their Chinese pairs."""
     settings = settings or CaptionSettings()
-    timed = timed_sentences(sentences)
+    timed = timed_sentences(sentences, settings.en_max_chars_per_line)
     if not timed:
         return CaptionSet(en=())
     blocks = plan_blocks(_groups(timed, zh_pairs, sentences), settings)

@@ -17,9 +17,6 @@ from functools import lru_cache
 from .measure import en_chars
 
 NEVER = 1000.0  # cost of a forbidden break; still finite so an overlong cue always has a layout
-WORD_CUT_COST = 60.0  # a layout that cuts a word longer than a line (URL, path) across lines
-MIN_CUT_PIECE = 8  # a line gets a piece of a cut word only if this much room is left on it
-CUT_AFTER = ("/", ".", "-", "_", "?", "&", "=", ",", ";", ":")  # URL separators to cut after
 BALANCE_COST_PER_CHAR = 0.6  # per character of difference between the two lines
 TOP_HEAVY_COST = (
     2.0  # BBC: prefer the top line shorter (a pyramid) when it makes no other difference
@@ -172,66 +169,19 @@ class Layout:
 
 
 def layout(words: Sequence[str], max_chars: int, max_lines: int) -> Layout | None:
-    """Best lines for ``words`` (one line when it fits), or None when they cannot fit.
-
-    A word longer than a line (a URL, a file path) is cut where the line ends, after a ``/``
-    or another URL separator when there is one near the end; the other words never are.
-    """
+    """Best lines for ``words`` (one line when it fits), or None when they cannot fit."""
     words = tuple(words)
+    pieces = _split_overlong(words, max_chars)
+    return _layout(pieces, max_chars, max_lines) if pieces is not None else None
+
+
+def _split_overlong(words: tuple[str, ...], max_chars: int) -> tuple[str, ...] | None:
     if all(en_chars(w) <= max_chars for w in words):
-        return _layout(words, max_chars, max_lines)
-    lines = _wrap_cutting_long_words(words, max_chars)
-    allowed = line_allowance(words, max_chars, max_lines)
-    return Layout(lines, WORD_CUT_COST) if len(lines) <= allowed else None
-
-
-def line_allowance(words: Sequence[str], max_chars: int, max_lines: int) -> int:
-    """Lines a cue may use: the limit, or more when one word alone needs more (a long URL
-    cannot meet a one-line limit; cutting it is the only way to show it)."""
-    longest = max((en_chars(w) for w in words), default=0)
-    return max(max_lines, -(-longest // max(max_chars, 1)))
-
-
-def cut_breaks(lines: Sequence[str], max_chars: int) -> int:
-    """Line breaks that fall inside a word: the words either side join into one longer than a
-    line (how ``layout`` cuts a URL; two real words that long never meet in prose)."""
-    count = 0
-    for upper, lower in zip(lines, lines[1:], strict=False):
-        left, right = upper.rsplit(" ", 1)[-1], lower.split(" ", 1)[0]
-        if left and right and en_chars(left + right) > max_chars:
-            count += 1
-    return count
-
-
-def _wrap_cutting_long_words(words: tuple[str, ...], max_chars: int) -> tuple[str, ...]:
-    """Lines filled word by word; only a word longer than a whole line is cut to fill one."""
-    lines: list[str] = []
-    current = ""
-    for word in words:
-        rest = word
-        while rest:
-            room = max_chars - (en_chars(current) + 1 if current else 0)
-            if en_chars(rest) <= room:
-                current = f"{current} {rest}" if current else rest
-                break
-            if en_chars(rest) > max_chars and room >= min(MIN_CUT_PIECE, max_chars):
-                cut = _cut_point(rest, room)
-                lines.append(f"{current} {rest[:cut]}" if current else rest[:cut])
-                current, rest = "", rest[cut:]
-            else:  # the word fits a line of its own (or too little room is left): new line
-                lines.append(current)
-                current = ""
-    if current:
-        lines.append(current)
-    return tuple(lines)
-
-
-def _cut_point(word: str, room: int) -> int:
-    """Where to cut an overlong word to fill ``room`` characters: after the last separator in
-    the second half of the room, else at the room's end."""
-    head = word[:room]
-    at = max(head.rfind(sep) for sep in CUT_AFTER) + 1
-    return at if at * 2 >= room else max(room, 1)
+        return words
+    if len(words) != 1:
+        return None  # a cue of several words never needs a word cut: use shorter cues
+    word = words[0]
+    return tuple(word[i : i + max_chars] for i in range(0, len(word), max_chars))
 
 
 @lru_cache(maxsize=16384)

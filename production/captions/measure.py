@@ -34,10 +34,9 @@ def split_stacked(lines: Sequence[str], zh_max: int, en_max: int) -> tuple[list[
     """
     lines = list(lines)
     fewest, most = max(0, len(lines) - en_max), min(zh_max, len(lines) - 1)
+    if fewest > most:  # more lines than allowed: count what looks Chinese (the QC says so)
+        fewest, most = 0, len(lines) - 1
     leading = next((k for k, ln in enumerate(lines) if not has_cjk(ln)), len(lines))
-    if fewest > most:  # more lines than allowed (the QC says so, or a cut URL): count what
-        # looks Chinese; with nothing that does, the top ones are the Chinese ones
-        fewest, most = (0, len(lines) - 1) if leading else (most, most)
     n = min(max(leading, fewest), most) if lines else 0
     return lines[:n], lines[n:]
 
@@ -62,8 +61,9 @@ def _char_width(ch: str) -> float:
 
 @lru_cache(maxsize=65536)
 def en_chars(text: str) -> int:
-    """Characters as a reader sees them (spaces and punctuation count; escapes don't)."""
-    return len(text) - sum(text.count(ch) for ch in INVISIBLE)
+    """Characters as a reader sees them (spaces and punctuation count; escapes don't, nor the
+    space before a glued piece of a cut word, segment.GLUE, which is shown without it)."""
+    return len(text) - sum(text.count(ch) for ch in INVISIBLE) - text.count(" \u2060")
 
 
 def reading_chars(lines: Sequence[str], chinese: bool) -> float:

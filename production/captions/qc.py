@@ -25,8 +25,8 @@ from ..align.base import read_alignment
 from ..errors import ProductionError
 from ..models import Cue, Word
 from .formats import get_format
-from .linebreak import cut_breaks
 from .measure import en_chars, reading_chars, split_stacked, zh_width
+from .segment import word_pieces
 from .settings import TIME_GRID_MS, CaptionSettings, grid_ceil
 
 ERROR, WARNING = "error", "warning"
@@ -216,13 +216,7 @@ ZH_CPS_SOURCE = "secondary summary of Netflix zh-Hans"
 
 
 def _en_line_limit(c: _Ctx) -> float:
-    """The line limit, plus one line per word cut across lines (a URL longer than a line)."""
-    limit = c.settings.bilingual_en_lines if c.bilingual else c.settings.max_lines
-    return limit + _en_cut_words(c)
-
-
-def _en_cut_words(c: _Ctx) -> int:
-    return cut_breaks(c.en_lines, c.settings.en_max_chars_per_line)
+    return c.settings.bilingual_en_lines if c.bilingual else c.settings.max_lines
 
 
 def _zh_line_limit(c: _Ctx) -> float:
@@ -248,10 +242,6 @@ RULES: tuple[Rule, ...] = (
     Rule("en-lines", _en_line_limit, NETFLIX, ERROR,
          lambda c: float(len(c.en_lines)) if c.en_lines else None, _over,
          "{value:g} English lines (limit {limit:g})"),
-    Rule("en-word-cut", lambda c: 0, NETFLIX_EN, WARNING,
-         lambda c: float(_en_cut_words(c)) if c.en_lines else None, _over,
-         "{value:g} word(s) longer than a line cut across lines (a URL or path: consider "
-         "shortening it in the script)"),
     Rule("zh-lines", _zh_line_limit, NETFLIX, ERROR,
          lambda c: float(len(c.zh_lines)) if c.zh_lines else None, _over,
          "{value:g} Chinese lines (limit {limit:g})"),
@@ -377,7 +367,11 @@ def check_files(
     settings = settings or CaptionSettings()
     build_dir = Path(build_dir)
     issues = _presence(build_dir, slug)
-    words = [] if speech_offset_ms is None else _alignment_words(build_dir, speech_offset_ms)
+    words = (
+        []
+        if speech_offset_ms is None
+        else _alignment_words(build_dir, speech_offset_ms, settings.en_max_chars_per_line)
+    )
     parsed: dict[str, list[Cue]] = {}
     for suffix, (lang, _) in {**OUTPUTS, **OPTIONAL_OUTPUTS}.items():
         path = build_dir / f"{slug}.{suffix}"
@@ -523,7 +517,9 @@ def _timeline(cues: Sequence[Cue]) -> list[tuple[int, int, tuple[str, ...]]]:
     return [(c.start_ms, c.end_ms, c.lines) for c in cues]
 
 
-def _alignment_words(build_dir: Path, offset_ms: int) -> list[Word]:
+def _alignment_words(build_dir: Path, offset_ms: int, max_chars: int) -> list[Word]:
+    """The aligned words on the captions' clock; a word longer than a line in the pieces the
+    captions show it in (segment.word_pieces), each with its share of the word's time."""
     path = build_dir / "alignment.json"
     if not path.is_file():
         return []
@@ -533,7 +529,8 @@ def _alignment_words(build_dir: Path, offset_ms: int) -> list[Word]:
         return []
     words = (w for f in alignment.fragments for w in f.words)
     shifted = (Word(w.text, w.start_ms + offset_ms, w.end_ms + offset_ms) for w in words)
-    return sorted(shifted, key=lambda w: w.start_ms)
+    pieces = (piece for w in shifted for piece in word_pieces(w, max_chars))
+    return sorted(pieces, key=lambda w: w.start_ms)
 
 
 def _spans(cues: Sequence[Cue], words: Sequence[Word]) -> list[Span | None]:

@@ -12,11 +12,12 @@ good places to cut. Cues never cross a block.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..models import Sentence, Word
-from .linebreak import DASHES, break_cost, layout, line_allowance
+from .linebreak import DASHES, break_cost, layout
 from .measure import INVISIBLE as _INVISIBLE
 from .measure import en_chars
 from .settings import TIME_GRID_MS, CaptionError, CaptionSettings
@@ -31,6 +32,7 @@ OVER_HARD_COST_PER_CPS = 30.0  # ... and per cps above it
 SHORT_DURATION_COST = 2000.0  # a cue under the minimum duration (a hard rule) ...
 SHORT_DURATION_COST_PER_MS = 0.5  # ... and per ms missing
 OVERLONG_WORD_COST = 5000.0  # one word alone that is longer than 7 s or than the lines allow
+OVERLONG_COST_PER_MS = 1.0  # ... and per ms of speech past the 7 s a cue may last
 SENTENCE_CROSSING_COST = 80.0  # a cue holding the end of one sentence and the start of another
 SENTENCE_END_BONUS = -30.0  # a cue ending where a sentence ends
 PAUSE_MS = 250  # a silence this long between words is a natural place to cut
@@ -40,6 +42,7 @@ PAUSE_BONUS_CAP_MS = 1000
 HANGING_PAUSE_MS = 1500  # text kept on screen across a silence this long ...
 HANGING_PAUSE_COST = 40.0  # ... costs this much
 CONTINUATION_LOOK_COST = 100.0  # a cue ending on the script's own dash or ellipsis looks continued
+GLUED_CUE_BREAK_COST = 20.0  # a cue ending inside a URL cut into pieces (the next cue goes on)
 SHORT_CUE_CHARS = 12  # a cue this short that is not a whole sentence reads as flicker
 SHORT_CUE_COST = 15.0
 
@@ -80,7 +83,7 @@ class Chunk:
 
     @property
     def text(self) -> str:
-        return " ".join(w.text for w in self.words)
+        return unglue(" ".join(w.text for w in self.words))
 
     @property
     def speech_start_ms(self) -> int:
@@ -94,9 +97,10 @@ class Chunk:
 # ---------------------------------------------------------------- sentences -> timed words
 
 
-def timed_sentences(sentences: Sequence[Sentence]) -> tuple[Sentence, ...]:
-    """The sentences with word timings, spreading a sentence's span over its words if needed."""
-    out = tuple(_with_words(s) for s in sentences if s.text.strip())
+def timed_sentences(sentences: Sequence[Sentence], max_chars: int = 42) -> tuple[Sentence, ...]:
+    """The sentences with word timings, spreading a sentence's span over its words if needed;
+    a word longer than ``max_chars`` (a URL, a path) becomes glued pieces (``glue_pieces``)."""
+    out = tuple(_glued(_with_words(s), max_chars) for s in sentences if s.text.strip())
     previous_end = -1
     for s in out:
         if s.words[0].start_ms < previous_end:
@@ -121,6 +125,63 @@ def _with_words(s: Sentence) -> Sentence:
         )
     words = tuple(_on_grid(w) for w in spread_words(s))
     return Sentence(s.id, s.text, s.spoken, s.paragraph, words[0].start_ms, words[-1].end_ms, words)
+
+
+# A word longer than a caption line cannot be shown whole. It is cut up front into pieces
+# (after a "/", "." or another separator where there is one) that share its time by length;
+# every piece after the first starts with GLUE, so the pieces are ordinary words to the
+# segmentation and the line breaker (a URL may run over two lines or two cues) and are shown
+# joined without the space (``unglue``).
+GLUE = "\u2060"  # WORD JOINER: invisible, takes no room (measure.INVISIBLE)
+CUT_AFTER = "/.-_?&=,;:#"  # URL and path separators: a piece ends after each run of them
+SHORT_PIECE = 5  # a shorter piece joins its neighbour (no line or cue break after "a/")
+MIN_PIECE_LIMIT = 8  # pieces are at most half a line, and never limited below this
+_AFTER_SEPARATORS = re.compile(f"[^{re.escape(CUT_AFTER)}]*[{re.escape(CUT_AFTER)}]*")
+_GLUED_SPACE = " " + GLUE
+
+
+def unglue(line: str) -> str:
+    """A caption line as shown: glued pieces joined again (no space, no marker)."""
+    return line.replace(_GLUED_SPACE, "").replace(GLUE, "")
+
+
+def glue_pieces(text: str, max_piece: int) -> list[str]:
+    """``text`` cut after each run of separators (a piece under SHORT_PIECE characters joins
+    the one before, "org/" in "example.org/"), a stretch without a separator longer than
+    ``max_piece`` cut at that length."""
+    pieces: list[str] = []
+    for part in _AFTER_SEPARATORS.findall(text):
+        while len(part) > max_piece:
+            pieces.append(part[:max_piece])
+            part = part[max_piece:]
+        short = len(part) < SHORT_PIECE or (pieces and len(pieces[-1]) < SHORT_PIECE)
+        if pieces and short and len(pieces[-1]) + len(part) <= max_piece:
+            pieces[-1] += part
+        elif part:
+            pieces.append(part)
+    return pieces
+
+
+def _glued(s: Sentence, max_chars: int) -> Sentence:
+    if all(en_chars(w.text) <= max_chars for w in s.words):
+        return s
+    words = tuple(piece for w in s.words for piece in word_pieces(w, max_chars))
+    return Sentence(s.id, s.text, s.spoken, s.paragraph, s.start_ms, s.end_ms, words)
+
+
+def word_pieces(w: Word, max_chars: int) -> list[Word]:
+    """``w`` itself, or, when it is longer than ``max_chars``, its glued pieces (half a line at
+    most) sharing its time by length, on the time grid."""
+    if en_chars(w.text) <= max_chars:
+        return [w]
+    pieces = glue_pieces(w.text, max(MIN_PIECE_LIMIT, max_chars // 2))
+    total, done, out = sum(len(p) for p in pieces), 0, []
+    for k, piece in enumerate(pieces):
+        start = w.start_ms + (w.end_ms - w.start_ms) * done // total
+        done += len(piece)
+        end = w.start_ms + (w.end_ms - w.start_ms) * done // total
+        out.append(Word(piece if k == 0 else GLUE + piece, _round(start), _round(end)))
+    return out
 
 
 def _on_grid(w: Word) -> Word:
@@ -250,12 +311,11 @@ def _chunk_costs(
 ) -> list[tuple[int, float]]:
     """(a, cost) for every feasible cue holding words a..b."""
     out = []
-    lines = limits.max_lines
+    capacity = limits.max_chars * limits.max_lines
     chars = -1
     for a in range(b, -1, -1):
         chars += en_chars(span.words[a].text) + 1
-        lines = line_allowance((span.words[a].text,), limits.max_chars, lines)
-        if chars > limits.max_chars * lines and a < b:
+        if chars > capacity and a < b:
             break
         cost = _chunk_cost(span, a, b, chars, limits, settings)
         if cost is None:
@@ -269,14 +329,18 @@ def _chunk_cost(
 ) -> float | None:
     words = span.words
     start, end = _natural_times(span, a, b, settings)
-    if end - start > settings.max_cue_ms and a < b:
+    # speech still going when the cue must go (7 s): within the sync tolerance that is only an
+    # early out-time; beyond it only a word spoken longer than a cue may last is let through
+    over_ms = words[b].end_ms - start - settings.max_cue_ms
+    too_long = over_ms > settings.sync_tolerance_ms
+    if too_long and a < b and not _has_overlong_word(span, a, b, settings):
         return None
     lay = layout([w.text for w in words[a : b + 1]], limits.max_chars, limits.max_lines)
     if lay is None and a < b:
         return None  # more words cannot fit either
-    cost = CUE_COST + (
-        OVERLONG_WORD_COST if lay is None or end - start > settings.max_cue_ms else 0.0
-    )
+    cost = CUE_COST + (OVERLONG_WORD_COST if lay is None or too_long else 0.0)
+    if too_long:  # as little speech as possible left over after the cue
+        cost += OVERLONG_COST_PER_MS * over_ms
     if lay is not None and len(lay.lines) > 1:
         cost += TWO_LINE_COST + LAYOUT_WEIGHT * lay.cost
     cost += _speed_cost(chars, end - start, settings)
@@ -290,14 +354,18 @@ def _chunk_cost(
     return cost
 
 
+def _has_overlong_word(span: _Span, a: int, b: int, settings: CaptionSettings) -> bool:
+    return any(w.end_ms - w.start_ms > settings.max_cue_ms for w in span.words[a : b + 1])
+
+
 def _natural_times(span: _Span, a: int, b: int, settings: CaptionSettings) -> tuple[int, int]:
     """In at the first word's onset; out after the trail (or at the minimum duration, if
-    later), stopping short of the next cue."""
+    later), stopping short of the next cue and at the maximum duration (as timing.settle)."""
     words = span.words
     nxt = words[b + 1].start_ms if b + 1 < len(words) else span.next_onset
     start = words[a].start_ms
-    out = max(words[b].end_ms + settings.trail_ms, start + settings.min_cue_ms)  # timing.settle
-    end = min(out, nxt - settings.min_gap_ms)
+    out = max(words[b].end_ms + settings.trail_ms, start + settings.min_cue_ms)
+    end = min(out, nxt - settings.min_gap_ms, start + settings.max_cue_ms)
     return start, int(end)
 
 
@@ -327,6 +395,8 @@ def _end_cost(span: _Span, b: int) -> float:
         return 0.0
     if _sentence_ends_at(span, b):
         cost = SENTENCE_END_BONUS
+    elif span.words[b + 1].text.startswith(GLUE):
+        cost = GLUED_CUE_BREAK_COST
     else:
         cost = break_cost(span.words[b].text, span.words[b + 1].text)
         if span.words[b].text in DASHES or span.words[b].text.endswith(("...", "…")):
@@ -355,7 +425,7 @@ def _make_chunk(span: _Span, a: int, b: int, limits: Limits, settings: CaptionSe
         lay = layout(texts, limits.max_chars, 1 + en_chars(" ".join(texts)) // limits.max_chars)
     lines = lay.lines if lay is not None else (" ".join(texts),)
     start, end = _natural_times(span, a, b, settings)
-    return Chunk(words, lines, start, end)
+    return Chunk(words, tuple(unglue(line) for line in lines), start, end)
 
 
 def too_short(chunks: Sequence[Chunk], settings: CaptionSettings) -> bool:

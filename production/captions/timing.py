@@ -31,7 +31,18 @@ def settle(chunks: Sequence[Chunk], settings: CaptionSettings) -> list[Chunk]:
         for i in range(len(chunks)):
             _lead(chunks, starts, ends, i, need, settings)
     _extend(chunks, starts, ends, _hard_need(settings), settings)
+    _untangle(starts, ends, settings)
     return [replace(c, start_ms=s, end_ms=e) for c, s, e in zip(chunks, starts, ends, strict=True)]
+
+
+def _untangle(starts: list[int], ends: list[int], settings: CaptionSettings) -> None:
+    """Words timed on top of each other (a broken alignment) can leave a cue with no time of
+    its own: it gets one grid step and the cues after it move later, so every cue still has
+    an in-time before its out-time and the gap; the QC reports the sync it costs."""
+    for i in range(len(starts)):
+        if i > 0:
+            starts[i] = max(starts[i], ends[i - 1] + settings.min_gap_ms)
+        ends[i] = max(ends[i], starts[i] + TIME_GRID_MS)
 
 
 def _clip(

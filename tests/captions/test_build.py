@@ -210,15 +210,26 @@ def _zh_for(rnd: random.Random, english: str) -> str:
     return out.lstrip("，。、") + rnd.choice("。？！")
 
 
+URLS = (  # longer than a 42-character line: cut across lines, never a hard-rule violation
+    "https://www.example.com/news/2026/11/27/battery-passport-rules.html",
+    "cbn.example.cn/perspective/episodes/2026-11-27-battery-passport/notes",
+    "/srv/archive/perspective/2026/host-read-final-take-03-normalised.wav",
+    "https://example.org/a/very/long/path/with/many/short/segments/and/a/query?x=1&y=2",
+)
+
+
 @st.composite
-def scripts(draw) -> tuple[list[Sentence], list[ZhPair] | None]:
-    """1-10 sentences of plausible speech (11-16 characters a second, real pauses)."""
+def scripts(draw, urls: bool = False) -> tuple[list[Sentence], list[ZhPair] | None]:
+    """1-10 sentences of plausible speech (11-16 characters a second, real pauses); with
+    ``urls``, a sentence now and then names a URL or path longer than a line."""
     rnd = draw(st.randoms(use_true_random=False))
     n = draw(st.integers(1, 10))
     t = rnd.randint(0, 5000)
     sentences = []
     for k in range(n):
         texts = [rnd.choice(VOCAB) for _ in range(draw(st.integers(1, 30)))]
+        if urls and rnd.random() < 0.5:
+            texts.insert(rnd.randrange(len(texts) + 1), rnd.choice(URLS))
         texts[-1] += rnd.choice(".?!")
         words, t = _words(rnd, texts, t, rnd.uniform(11, 16))
         text = " ".join(texts)
@@ -250,6 +261,16 @@ def test_property_generated_scripts_have_no_hard_rule_violation(script) -> None:
     for cues in cs.tracks().values():
         assert all(a.end_ms < b.start_ms for a, b in zip(cues, cues[1:], strict=False))
         assert all(line.strip() for c in cues for line in c.lines)
+
+
+@given(scripts(urls=True))
+def test_property_urls_longer_than_a_line_break_no_hard_rule(script) -> None:
+    sentences, pairs = script
+    settings = CaptionSettings()
+    cs = build_captions(sentences, pairs, settings)
+    assert errors_of(cs, settings) == []
+    words = "".join(w.text for s in sentences for w in s.words)
+    assert "".join("".join(c.lines) for c in cs.en).replace(" ", "") == words.replace(" ", "")
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -292,3 +313,13 @@ def test_overlapping_sentences_are_a_clear_error() -> None:
 
 def test_empty_script_gives_empty_tracks() -> None:
     assert build_captions([], None).tracks() == {}
+
+
+def test_the_bilingual_ladder_never_narrows_below_the_longest_word() -> None:
+    from production.captions.bilingual import ladder
+    from production.captions.segment import Limits
+
+    settings = CaptionSettings()
+    assert [s.max_chars for s in ladder(Limits(42, 1), settings)] == [42, 35, 29, 23]
+    assert [s.max_chars for s in ladder(Limits(42, 1), settings, 30)] == [42, 35, 30]
+    assert all(s.max_lines == 1 for s in ladder(Limits(42, 2), settings, 50)[1:])

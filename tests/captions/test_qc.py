@@ -133,19 +133,6 @@ def test_stacked_cues_split_by_position_then_script() -> None:
     )
 
 
-def test_a_url_cut_across_lines_is_a_warning_not_a_line_count_error() -> None:
-    url = ("https://example.org/reports/2026/", "battery-passport-rules.html today.")
-    assert rules([Cue(0, 6000, ("See", *url), "en")]) == {"en-word-cut": "warning"}  # 3 = 2 + 1 cut
-    assert rules([Cue(0, 6000, ("See", "also", *url), "en")]) == {"en-word-cut": "warning", "en-lines": "error"}
-    assert rules([Cue(0, 4000, url, "en")]) == {"en-word-cut": "warning"}
-    stacked = Cue(0, 4000, ("见报告网址", *url), "bilingual")  # one Chinese line, one English line
-    assert rules([stacked], "bilingual") == {"en-word-cut": "warning"}
-    pathological = Cue(0, 4000, ("/path/in/the/translation", *url), "bilingual")  # no CJK at all
-    assert split_stacked(pathological.lines, 1, 1) == (["/path/in/the/translation"], list(url))
-    # two ordinary lines are never mistaken for a cut word
-    assert rules([Cue(0, 3000, ("And a second one", "on two lines."), "en")]) == {}
-
-
 def test_summary_counts_and_percentages() -> None:
     cues = [
         Cue(0, 1700, ("This line has quite a few chars",), "en"),

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from production.captions import CaptionSettings
 from production.captions.segment import (
+    GLUE,
     Block,
     Limits,
+    glue_pieces,
     plan_blocks,
     segment_block,
     spread_words,
     timed_sentences,
+    unglue,
 )
 from production.models import Sentence, Word
 
@@ -102,3 +108,34 @@ def test_sentence_with_only_a_span_and_grid() -> None:
     assert [w.text for w in timed_s.words] == ["Three", "little", "words"]
     assert all(w.start_ms % 10 == 0 and w.end_ms % 10 == 0 for w in timed_s.words)
     assert spread_words(s)[0].start_ms == 1003 and spread_words(s)[-1].end_ms == 2004
+
+
+def test_a_word_longer_than_a_line_becomes_glued_pieces_sharing_its_time() -> None:
+    url = "https://example.org/reports/2026/battery-passport-rules.html"  # 61 characters
+    s = sentence("s1", [("See", 1000, 1300), (url, 1300, 7400), ("today.", 7400, 7900)])
+    (timed_s,) = timed_sentences([s], 42)
+    texts = [w.text for w in timed_s.words]
+    pieces = ["https://", "example.org/", "reports/", "2026/", "battery-", "passport-", "rules.html"]
+    assert texts == ["See", pieces[0], *(GLUE + p for p in pieces[1:]), "today."]
+    pieces = timed_s.words[1:-1]
+    assert pieces[0].start_ms == 1300 and pieces[-1].end_ms == 7400
+    assert all(a.end_ms == b.start_ms for a, b in zip(pieces, pieces[1:], strict=False))
+    assert unglue(" ".join(texts)) == f"See {url} today."
+    assert timed_sentences([s], 80)[0].words == s.words  # fits a wider line: untouched
+
+
+def test_glued_pieces_lay_out_and_show_without_the_space() -> None:
+    url = "https://example.org/reports/2026/battery-passport-rules.html"
+    s = sentence("s1", [("See", 1000, 1300), (url, 1300, 5400), ("today.", 5400, 5900)])
+    (timed_s,) = timed_sentences([s], 42)
+    (chunk,) = segment_block(Block((timed_s,)), None, EN, S)
+    assert "".join(chunk.lines).replace(" ", "") == f"See{url}today."
+    assert GLUE not in "".join(chunk.lines) and all(len(ln) <= 42 for ln in chunk.lines)
+    assert chunk.text == f"See {url} today."
+
+
+@given(st.text(st.sampled_from("ab/.-?=x"), min_size=1, max_size=300), st.integers(8, 40))
+def test_property_glue_pieces_rejoin_and_fit(text: str, width: int) -> None:
+    pieces = glue_pieces(text, width)
+    assert "".join(pieces) == text
+    assert all(0 < len(p) <= width for p in pieces)

@@ -38,3 +38,10 @@ def test_short_cue_stays_up_into_following_silence() -> None:
 def test_never_longer_than_the_maximum() -> None:
     (a,) = settle([chunk("slow", 0, 9000, 9500)], S)
     assert a.end_ms - a.start_ms == S.max_cue_ms
+
+
+def test_cues_timed_on_top_of_each_other_still_get_time_in_order() -> None:
+    """A broken alignment (every word at 0 ms): found by the segmentation fuzz test."""
+    cues = settle([chunk("0", 0, 0, -80), chunk("{pos(0,", 0, 0, -80), chunk("0)}", 0, 0, 1800)], S)
+    assert all(c.start_ms < c.end_ms for c in cues)
+    assert all(b.start_ms - a.end_ms >= S.min_gap_ms for a, b in zip(cues, cues[1:], strict=False))
