@@ -97,7 +97,9 @@ class Chunk:
 # ---------------------------------------------------------------- sentences -> timed words
 
 
-def timed_sentences(sentences: Sequence[Sentence], max_chars: int = 42) -> tuple[Sentence, ...]:
+def timed_sentences(
+    sentences: Sequence[Sentence], max_chars: int = CaptionSettings.en_max_chars_per_line
+) -> tuple[Sentence, ...]:
     """The sentences with word timings, spreading a sentence's span over its words if needed;
     a word longer than ``max_chars`` (a URL, a path) becomes glued pieces (``glue_pieces``)."""
     out = tuple(_glued(_with_words(s), max_chars) for s in sentences if s.text.strip())
