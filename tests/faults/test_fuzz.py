@@ -12,7 +12,6 @@ import dataclasses
 import datetime as dt
 import json
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -408,26 +407,9 @@ def test_fuzz_credit_writers(
 # ================================================================== the publish bundle
 @pytest.fixture(scope="module")
 def bundle_base(scratch: Path) -> Path:
-    mp3 = scratch / "sine.mp3"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=duration=4",
-            "-c:a",
-            "libmp3lame",
-            "-b:a",
-            "128k",
-            str(mp3),
-        ],
-        check=True,
-    )
-    return mp3
+    from tests.publish.conftest import make_sine_mp3
+
+    return make_sine_mp3(scratch / "sine.mp3")
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow], max_examples=IO_EXAMPLES)

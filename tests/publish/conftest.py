@@ -50,15 +50,12 @@ def _srt(cues: tuple[Cue, ...]) -> str:
     )
 
 
-@pytest.fixture(scope="session")
-def sine_mp3(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def make_sine_mp3(path: Path) -> Path:
     """A real 4 s MP3 (440 Hz sine, 44.1 kHz stereo 128 kbps CBR, as the mastering stage writes)."""
-    if shutil.which("ffmpeg") is None:
-        pytest.skip("ffmpeg is not installed")
-    path = tmp_path_factory.mktemp("audio") / "sine.mp3"
     subprocess.run(
         [
             "ffmpeg",
+            "-nostdin",
             "-v",
             "error",
             "-f",
@@ -78,6 +75,14 @@ def sine_mp3(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=True,
     )
     return path
+
+
+@pytest.fixture(scope="session")
+def sine_mp3(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """make_sine_mp3, once per session."""
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg is not installed")
+    return make_sine_mp3(tmp_path_factory.mktemp("audio") / "sine.mp3")
 
 
 @pytest.fixture
