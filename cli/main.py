@@ -243,7 +243,12 @@ def credits(
 def demo(
     episode_dir: Annotated[
         Optional[Path],
-        typer.Option("--episode", help="Sample episode folder (default: the bundled one).", readable=False),
+        typer.Option(
+            "--episode",
+            help="Sample episode folder (default: the bundled one; from an installed wheel, a copy of it "
+            "in ./perspective-demo/).",
+            readable=False,
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Redo every stage.")] = False,
 ) -> None:

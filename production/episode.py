@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .assets import assets_dir
 from .errors import EpisodeError
 
-ASSETS_DIR = Path(__file__).resolve().parents[1] / "assets"
+ASSETS_DIR = assets_dir()
 EPISODE_FILE = "episode.toml"
 BUILD_DIR = "build"
 DEFAULT_SHOW = "CBN Perspective"

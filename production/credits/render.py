@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
 
+from ..assets import asset
 from ..errors import EpisodeError, RenderError, ScriptError
 from ..fsutil import atomic_path
 from ..tools import run
@@ -38,7 +39,7 @@ from .roll import CreditRoll
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BACKGROUND = Path(__file__).resolve().parents[2] / "assets" / "artwork" / "background.png"
+DEFAULT_BACKGROUND = asset("artwork/background.png")
 PREVIEW_TILE_WIDTH = 640  # px per frame on the contact sheet (a third of 1920)
 PREVIEW_MAX_FRAMES = 36  # a contact sheet beyond 6×6 stops being readable
 _PREVIEW_GAP = 8  # px between tiles

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..assets import assets_dir
 from ..errors import ProductionError
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
+ASSETS = assets_dir()
 WORK_RATE = 48000  # Hz; assembly and the broadcast master run at 48 kHz (EBU practice)
 
 

@@ -15,14 +15,14 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
-from pathlib import Path
 from typing import Any
 
+from ..assets import asset
 from ..errors import ProductionError
 from ..models import Sentence
 from .inputs import PublishInputs, clock, sentence_index_at, validate
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "assets" / "review"
+TEMPLATE_DIR = asset("review")
 SYNTHETIC_BANNER = (
     "SYNTHETIC HOST READ: this audio is the demo's eSpeak NG stand-in, not the host's "
     "recording. Replace host audio with the real read and produce again before publishing."

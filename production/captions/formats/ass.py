@@ -20,12 +20,13 @@ from typing import Any
 
 import pysubs2
 
+from ...assets import asset
 from ...models import Cue
 from ..measure import split_stacked
 from ..settings import CaptionError, CaptionSettings
 from .checks import refuse_line_breaks
 
-STYLES_PATH = Path(__file__).resolve().parents[3] / "assets" / "caption_styles.toml"
+STYLES_PATH = asset("caption_styles.toml")
 CHINESE, ENGLISH = "Chinese", "English"
 WORD_JOINER = "\u2060"
 
