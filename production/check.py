@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 from .errors import ProductionError
 
-LOUDNESS_TOLERANCE_LU = 1.0  # GUIDELINES: podcast ±1 LU; broadcast profiles use their own (0.5)
+LOUDNESS_TOLERANCE_LU = 1.0  # podcast ±1 LU; broadcast uses its own (0.5); docs/output-rules.md "Loudness and audio"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Where the caption font lives, so renderers can pass it to libass as ``fontsdir``.
 
-Without a CJK font libass draws empty boxes ("tofu") for Chinese (GUIDELINES "Credit roll").
+Without a CJK font libass draws empty boxes ("tofu") for Chinese (docs/output-rules.md "Credit roll").
 """
 
 from __future__ import annotations

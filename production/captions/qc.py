@@ -1,4 +1,4 @@
-"""Caption quality control: every rule of GUIDELINES.md "Captions" as a table row.
+"""Caption quality control: every rule of docs/output-rules.md "Captions" as a table row.
 
 A row is (rule, limit, source, severity, measure, bad): ``measure`` gives the cue's value (None
 when the rule does not apply), ``limit`` the setting it is held to, ``bad(value, limit)``
@@ -265,9 +265,9 @@ RULES: tuple[Rule, ...] = (
          "English reads at {value:.1f} cps: the speech itself is faster than {limit:g} cps"),
     Rule("zh-reading-speed", lambda c: c.settings.zh_target_cps, ZH_CPS_SOURCE, WARNING,
          _zh_cps, _over, "Chinese reads at {value:.1f} cps (target {limit:g})"),
-    Rule("zh-line-end-punctuation", lambda c: 0, "GUIDELINES (fansub practice)", ERROR,
+    Rule("zh-line-end-punctuation", lambda c: 0, "fansub practice (secondary)", ERROR,
          _zh_line_end, _over, "{value:g} Chinese line(s) end with 。or ，"),
-    Rule("zh-spaces", lambda c: 0, "GUIDELINES (WhisperX #597, #248)", ERROR,
+    Rule("zh-spaces", lambda c: 0, "peer failures (WhisperX #597, #248)", ERROR,
          _zh_spaces, _over, "{value:g} space(s) next to Chinese characters"),
     Rule("continuation", lambda c: 0, NETFLIX, WARNING, _continuation, _over,
          "line ends with an ellipsis or dash before the next cue"),

@@ -1,4 +1,4 @@
-"""Caption files with the fixed names of DESIGN.md, written atomically."""
+"""Caption files with the fixed names of docs/contracts.md "build/ outputs", written atomically."""
 
 from __future__ import annotations
 

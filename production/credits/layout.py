@@ -20,18 +20,18 @@ from .roll import CreditRoll, RollEntry
 
 @dataclass(frozen=True)
 class RollSettings:
-    width: int = 1920  # px; GUIDELINES "Video": 1920×1080
+    width: int = 1920  # px; 1920×1080 (docs/output-rules.md "Publishing")
     height: int = 1080  # px
     fps: int = 25  # frames per second (25: PAL/China broadcast rate)
     duration_ms: int = 20_000  # the roll's slot at the end of the episode (fits the outro music)
-    px_per_frame: int = 3  # slowest scroll, whole px per frame (GUIDELINES: 3 px/frame at 1080p)
+    px_per_frame: int = 3  # slowest scroll, whole px per frame: 3 at 1080p (docs/output-rules.md "Credit roll")
     max_px_per_frame: int = 6  # faster than this (150 px/s at 25 fps) -> static end card instead
-    title_safe: float = 0.90  # share of width and height text may use (GUIDELINES: 90% title-safe)
+    title_safe: float = 0.90  # share of width and height text may use: title-safe (docs/output-rules.md "Credit roll")
     fade_px: int = 48  # text fades in/out over this band at the top and bottom of the text area
     # px below the title-safe top edge kept clear of text: the show's artwork
     # (assets/artwork/background.png) prints the show name there, baseline at 10% of the height
     clear_top_px: int = 80
-    font_family: str = "Noto Sans CJK SC"  # must have CJK glyphs (GUIDELINES "Credit roll")
+    font_family: str = "Noto Sans CJK SC"  # must have CJK glyphs (docs/output-rules.md "Credit roll")
     role_zh_size: int = 44  # px, Chinese role (bold)
     role_en_size: int = 30  # px, English role
     name_size: int = 54  # px, names

@@ -1,7 +1,7 @@
 """feed-item.xml: one RSS 2.0 ``<item>`` with the itunes and podcast namespaces declared on it.
 
 Built with ElementTree so every piece of user text is escaped by the serialiser; the item
-parses on its own and pastes into any channel. Tags: ../shared/GUIDELINES.md "Publishing".
+parses on its own and pastes into any channel. Tags: docs/output-rules.md "Publishing".
 """
 
 from __future__ import annotations

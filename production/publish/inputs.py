@@ -19,7 +19,7 @@ from .. import __version__
 from ..errors import ProductionError
 from ..models import Cue, Sentence
 
-# build/ file names written by this package (../shared/DESIGN.md "build/ outputs")
+# build/ file names written by this package (docs/contracts.md "build/ outputs")
 TRANSCRIPT_FILE = "transcript.json"
 CHAPTERS_FILE = "chapters.json"
 FEED_ITEM_FILE = "feed-item.xml"

@@ -28,7 +28,7 @@ SYNTHETIC_BANNER = (
     "recording. Replace host audio with the real read and produce again before publishing."
 )
 NO_ITEMS = '<p class="none">None.</p>'
-# podcast target ±1 LU (../shared/GUIDELINES.md "Loudness"); loudness["tolerance_lu"] overrides
+# podcast target ±1 LU (docs/output-rules.md "Loudness and audio"); loudness["tolerance_lu"] overrides
 LOUDNESS_TOLERANCE_LU = 1.0
 TRUE_PEAK_CEILING_DBTP = -1.0  # ≤ −1 dBTP (Apple Podcasts, EBU R128)
 _OUT_OF_SPEC = ' class="out-of-spec"'
