@@ -135,3 +135,24 @@ def test_wheel_installed_without_the_checkout_runs_the_demo(tmp_path: Path) -> N
     assert sorted(p.name for p in installed_sample.iterdir()) == [
         "README.md", "episode.toml", "script.txt", "script.zh.txt",
     ]  # the demo built in its copy and wrote nothing into the install
+
+
+def test_demo_builds_in_the_checkout_sample_and_in_a_copy_when_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from production import demo
+
+    assert demo.demo_folder() == REPO / "episodes" / "2026-11-27-battery-passport"  # a checkout
+
+    # An installed layout: site-packages/production/_sample_episodes/<sample>/ (no pyproject.toml above)
+    installed = tmp_path / "site-packages" / "production" / "_sample_episodes"
+    shutil.copytree(REPO / "episodes" / "2026-11-27-battery-passport", installed / "2026-11-27-battery-passport",
+                    ignore=shutil.ignore_patterns("build", "host.wav", "SYNTHETIC-HOST-READ.txt"))
+    monkeypatch.setattr(demo, "sample_episodes_dir", lambda: installed)
+    work = tmp_path / "cwd"
+    copy = demo.demo_folder(work)
+    assert copy == work / "perspective-demo" / "2026-11-27-battery-passport"
+    assert (copy / "script.txt").read_bytes() == (installed / "2026-11-27-battery-passport" / "script.txt").read_bytes()
+    (copy / "script.txt").write_text("edited\n", encoding="utf-8")
+    assert demo.demo_folder(work) == copy
+    assert (copy / "script.txt").read_text(encoding="utf-8") == "edited\n"  # a second demo keeps the copy's edits
