@@ -52,10 +52,11 @@ def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Complete
 def test_the_blocker_really_hides_the_extra(without_extra: tuple[dict[str, str], Path], tmp_path: Path) -> None:
     env, log = without_extra
     proc = subprocess.run(
-        [sys.executable, "-c", "from production.align.whisper import whisper_installed as w; print(w())"],
+        [sys.executable, "-c", "from production.align.whisper import whisper_installed as w; "
+         "from production.align.crosscheck import choose_engine as c; print(w(), c('auto'))"],
         env=env, cwd=tmp_path, capture_output=True, text=True, check=True,
     )
-    assert proc.stdout.strip() == "False"
+    assert proc.stdout.split() == ["False", "tts-dtw"]  # and auto falls back to the default engine
     assert "whisper" in log.read_text().split()
 
 
