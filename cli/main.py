@@ -214,9 +214,7 @@ def check(
 
     Exit 1 with one line per error; warnings are summarised (use --verbose to list them).
     """
-    from collections import Counter
-
-    from production.check import check_episode, warning_key
+    from production.check import check_episode, summarise
 
     with interruptible():
         findings = check_episode(episode_dir)
@@ -228,9 +226,9 @@ def check(
         for f in others:
             out.print(f"{f.severity}: {f.message}", markup=False, highlight=False, soft_wrap=True)
     else:
-        for (severity, key), n in Counter((f.severity, warning_key(f)) for f in others).items():
+        for severity, message, n in summarise(others):
             out.print(
-                f"{severity}: {key}" + (f" (x{n})" if n > 1 else ""), markup=False, highlight=False, soft_wrap=True
+                f"{severity}: {message}" + (f" (x{n})" if n > 1 else ""), markup=False, highlight=False, soft_wrap=True
             )
     if errors:
         err.print(f"check failed: {len(errors)} error(s)")
