@@ -44,7 +44,7 @@ def summarise(findings: Sequence[Finding]) -> list[tuple[str, str, int]]:
         groups.setdefault((f.severity, warning_key(f)), []).append(f)
     out = []
     for (severity, key), group in groups.items():
-        head, _, rest = group[0].message.partition(": ")
+        rest = group[0].message.partition(": ")[2]
         if not rest:
             out.append((severity, key, len(group)))
             continue
