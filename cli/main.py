@@ -88,7 +88,8 @@ def ingest(
     """Show how the script was understood: title, sentences, credits, dropped junk, repairs, pairing."""
     from production.ingest import ingest_episode
 
-    result = ingest_episode(episode_dir)
+    with interruptible():
+        result = ingest_episode(episode_dir)
     if as_json:
         print(json.dumps(result.summary, ensure_ascii=False, indent=2))
         return
@@ -254,7 +255,8 @@ def credits(
     for w in warnings:
         err.print(f"warning: {w}", markup=False)
     if preview:
-        path = preview_credits(episode_dir, output)
+        with interruptible():
+            path = preview_credits(episode_dir, output)
         err.print(f"wrote {escape(str(path))}")
 
 
