@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -30,6 +32,18 @@ app = typer.Typer(
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 _state = {"debug": False}
+INTERRUPTED = "interrupted; outputs already complete were kept"  # and temporaries removed (fsutil)
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """Ctrl-C inside a command: one line, exit 130. Typer turns a KeyboardInterrupt that leaves
+    the command into a silent Exit(130), so the line has to be printed here, where it happens."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        err.print(INTERRUPTED, markup=False, highlight=False)
+        raise typer.Exit(130) from None
 
 
 class Unit(str, Enum):
@@ -74,7 +88,8 @@ def ingest(
     """Show how the script was understood: title, sentences, credits, dropped junk, repairs, pairing."""
     from production.ingest import ingest_episode
 
-    result = ingest_episode(episode_dir)
+    with interruptible():
+        result = ingest_episode(episode_dir)
     if as_json:
         print(json.dumps(result.summary, ensure_ascii=False, indent=2))
         return
@@ -117,7 +132,7 @@ def align(
     """Align a script to a recording and write alignment.json (speech start/end per fragment, word timings)."""
     from production.align.run import align_files
 
-    with Reporter() as progress:
+    with interruptible(), Reporter() as progress:
         result = align_files(
             audio,
             script,
@@ -153,7 +168,7 @@ def produce(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
     """Produce everything for each episode into EPISODE_DIR/build/."""
-    from production.pipeline import ProduceOptions, produce_many
+    from production.pipeline import ProduceOptions, check_stage_names, distinct_folders, produce_many
 
     options = ProduceOptions(
         force=force,
@@ -165,8 +180,13 @@ def produce(
         loudness=loudness.value if loudness else None,
         burn_in=burn_in,
     )
-    with Reporter(quiet=quiet) as progress:
-        results = produce_many(episode_dirs, options, jobs=jobs, progress=progress)
+    check_stage_names(options)  # before any folder is touched
+    folders, repeats = distinct_folders(episode_dirs)
+    for repeat, first in dict.fromkeys(repeats):
+        same = "was given more than once" if repeat == first else f"is the same folder as {first}"
+        err.print(f"note: {repeat} {same}; producing it once", markup=False, highlight=False)
+    with interruptible(), Reporter(quiet=quiet) as progress:
+        results = produce_many(folders, options, jobs=jobs, progress=progress)
     failed = [r for r in results if r.error]
     for r in results:
         if r.error:
@@ -180,7 +200,8 @@ def produce(
                 f"[green]done[/green] {escape(str(r.folder))}/build ({r.seconds:.1f} s; {r.summary})", highlight=False
             )
     if len(results) > 1:
-        err.print(f"{len(results) - len(failed)} produced, {len(failed)} failed")
+        names = f": {', '.join(str(r.folder) for r in failed)}" if failed else ""
+        err.print(f"{len(results) - len(failed)} produced, {len(failed)} failed{names}", markup=False, highlight=False)
     if failed:
         raise typer.Exit(1)
 
@@ -194,11 +215,10 @@ def check(
 
     Exit 1 with one line per error; warnings are summarised (use --verbose to list them).
     """
-    from collections import Counter
+    from production.check import check_episode, summarise
 
-    from production.check import check_episode, warning_key
-
-    findings = check_episode(episode_dir)
+    with interruptible():
+        findings = check_episode(episode_dir)
     errors = [f for f in findings if f.severity == "error"]
     for f in errors:
         err.print(f"error: {f.message}", markup=False, highlight=False, soft_wrap=True)
@@ -207,9 +227,9 @@ def check(
         for f in others:
             out.print(f"{f.severity}: {f.message}", markup=False, highlight=False, soft_wrap=True)
     else:
-        for (severity, key), n in Counter((f.severity, warning_key(f)) for f in others).items():
+        for severity, message, n in summarise(others):
             out.print(
-                f"{severity}: {key}" + (f" (x{n})" if n > 1 else ""), markup=False, highlight=False, soft_wrap=True
+                f"{severity}: {message}" + (f" (x{n})" if n > 1 else ""), markup=False, highlight=False, soft_wrap=True
             )
     if errors:
         err.print(f"check failed: {len(errors)} error(s)")
@@ -235,7 +255,8 @@ def credits(
     for w in warnings:
         err.print(f"warning: {w}", markup=False)
     if preview:
-        path = preview_credits(episode_dir, output)
+        with interruptible():
+            path = preview_credits(episode_dir, output)
         err.print(f"wrote {escape(str(path))}")
 
 
@@ -256,7 +277,7 @@ def demo(
     from production.demo import prepare_demo
     from production.pipeline import ProduceOptions, produce_episode
 
-    with Reporter() as progress:
+    with interruptible(), Reporter() as progress:
         folder = prepare_demo(episode_dir, progress=progress)
         result = produce_episode(folder, ProduceOptions(force=force), progress=progress)
     if result.error:
@@ -290,8 +311,8 @@ def main() -> None:
     except typer.Abort:
         err.print("aborted")
         sys.exit(130)
-    except KeyboardInterrupt:
-        err.print("interrupted; outputs already complete were kept")
+    except KeyboardInterrupt:  # outside a command (typer handles the inside: see interruptible)
+        err.print(INTERRUPTED, markup=False, highlight=False)
         sys.exit(130)
     except Exception as e:  # click usage errors and unexpected bugs: one line, no traceback
         if isinstance(e, _usage_error_type()) and hasattr(e, "show"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +36,39 @@ def warning_key(finding: Finding) -> str:
     return f"{head}: {_NUMBER.sub('N', rest)}" if rest else finding.message
 
 
+def summarise(findings: Sequence[Finding]) -> list[tuple[str, str, int]]:
+    """(severity, message, count) per kind of finding (``warning_key``), in order of first
+    appearance; a figure that differs between the findings of a kind is shown as its range."""
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    for f in findings:
+        groups.setdefault((f.severity, warning_key(f)), []).append(f)
+    out = []
+    for (severity, key), group in groups.items():
+        rest = group[0].message.partition(": ")[2]
+        if not rest:
+            out.append((severity, key, len(group)))
+            continue
+        columns = zip(*(_figures(f.message.partition(": ")[2]) for f in group), strict=True)
+        text = _with_figures(rest, [_span(column) for column in columns])
+        out.append((severity, f"{key.partition(': ')[0]}: {text}", len(group)))
+    return out
+
+
+def _figures(text: str) -> list[str]:
+    return [m.group() for m in _NUMBER.finditer(text)]
+
+
+def _with_figures(text: str, figures: list[str]) -> str:
+    """``text`` with its numbers replaced, in order, by ``figures``."""
+    each = iter(figures)
+    return _NUMBER.sub(lambda _: next(each), text)
+
+
+def _span(figures: tuple[str, ...]) -> str:
+    low, high = min(figures, key=float), max(figures, key=float)
+    return low if low == high else f"{low}–{high}"
+
+
 def expected_outputs(episode: Episode) -> list[str]:
     slug = episode.slug
     names = [
@@ -61,13 +94,17 @@ def expected_outputs(episode: Episode) -> list[str]:
 
 def _present(episode: Episode) -> list[Finding]:
     out = []
-    for name in expected_outputs(episode):
-        path = episode.build_dir / name
-        if not path.is_file() or path.stat().st_size == 0:
-            out.append(Finding("error", f"{name} is missing or empty: run `perspective produce {episode.folder}`"))
+    missing = [name for name in expected_outputs(episode) if _missing(episode.build_dir / name)]
+    if missing:  # one line: an empty build/ is one problem with one remedy, not sixteen
+        names = "every output" if missing == expected_outputs(episode) else ", ".join(missing)
+        out.append(Finding("error", f"missing or empty: {names}: run `perspective produce {episode.folder}`"))
     if not episode.translation:
         out.append(Finding("info", "no translation in episode.toml: Chinese caption files are not expected"))
     return out
+
+
+def _missing(path: Path) -> bool:
+    return not path.is_file() or path.stat().st_size == 0
 
 
 def _json_files(episode: Episode) -> list[Finding]:
@@ -100,7 +137,13 @@ def _captions(episode: Episode) -> list[Finding]:
 
     offset = _intro_offset_ms(episode)
     issues = qc.check_files(episode.build_dir, episode.slug, _caption_settings(episode), speech_offset_ms=offset)
+    issues = [i for i in issues if i.rule not in PRESENCE_RULES]
     return [Finding(i.severity, f"{i.file or 'captions'}{_cue(i.cue_index)}: {i.message}") for i in issues]
+
+
+# caption QC's own presence findings: "files present" already reports them, knowing from
+# episode.toml whether Chinese files are expected (QC guesses that from the files it finds)
+PRESENCE_RULES = ("missing-file", "no-translation")
 
 
 def _intro_offset_ms(episode: Episode) -> int | None:

@@ -32,6 +32,7 @@ LOUDNESS_PROFILES = ("podcast", "broadcast", "us-broadcast")
 # output file names and feed URLs: what publish accepts (RFC 3986 unreserved, no leading dot)
 SAFE_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 SLUG_HASH_CHARS = 8  # hex digits of sha256 appended to a slug made from an unsafe folder name
+DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*")  # a quoted date with a time (RFC 3339)
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Episode:
     folder: Path
     slug: str
     title: str
-    date: dt.date
+    date: dt.date  # the calendar date as written (in its own UTC offset when a time is given)
     script: Path
     host_audio: Path
     translation: Path | None = None
@@ -59,6 +60,8 @@ class Episode:
     mastering: dict[str, Any] = field(default_factory=dict)  # MasteringSettings overrides
     video: dict[str, Any] = field(default_factory=dict)  # VideoSettings overrides
     credit_roll: dict[str, Any] = field(default_factory=dict)  # RollSettings overrides
+    # date = 2026-12-01T09:30:00+08:00: the moment, for the feed's pubDate (None: a plain date)
+    published: dt.datetime | None = None
 
     @property
     def build_dir(self) -> Path:
@@ -83,8 +86,20 @@ def _nonempty(key: str, value: Any) -> str:
 
 
 def _date(key: str, value: Any) -> dt.date:
+    """A date, or a date with a time and UTC offset (an aware datetime, kept for the feed's pubDate)."""
+    if isinstance(value, str) and DATE_TIME.fullmatch(value.strip()):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
     if isinstance(value, dt.datetime):
-        return value.date()
+        if value.tzinfo is None:
+            raise _fail(
+                key,
+                f"= {value.isoformat()} has a time but no UTC offset; add one (e.g. {value.isoformat()}+08:00) "
+                "or give just the date",
+            )
+        return value
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
@@ -92,7 +107,11 @@ def _date(key: str, value: Any) -> dt.date:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise _fail(key, f"must be a date written YYYY-MM-DD (e.g. date = 2026-11-27), got {value!r}")
+    raise _fail(
+        key,
+        f"must be a date written YYYY-MM-DD (e.g. date = 2026-11-27), or with a time and UTC offset "
+        f"(date = 2026-11-27T09:30:00+08:00), got {value!r}",
+    )
 
 
 def _choice(options: tuple[str, ...]) -> Callable[[str, Any], str]:
@@ -137,7 +156,7 @@ FIELDS: dict[str, tuple[bool, Callable[[str, Any], Any]]] = {
     "script": (True, _nonempty),
     "host_audio": (True, _nonempty),
     "translation": (False, _nonempty),
-    "show": (False, _nonempty),
+    "show": (False, lambda key, value: same_form(_nonempty(key, value))),
     "host": (False, _string),
     "description": (False, _string),
     "engine": (False, _choice(ENGINES)),
@@ -145,7 +164,7 @@ FIELDS: dict[str, tuple[bool, Callable[[str, Any], Any]]] = {
     "episode_type": (False, _choice(EPISODE_TYPES)),
     "loudness": (False, _choice(LOUDNESS_PROFILES)),
     "base_url": (False, _string),
-    "guid": (False, _string),
+    "guid": (False, lambda key, value: same_form(_string(key, value))),
     "cover": (False, _nonempty),
     "credits": (False, _credits),
     "names_zh": (False, _names_zh),
@@ -157,10 +176,31 @@ FIELDS: dict[str, tuple[bool, Callable[[str, Any], Any]]] = {
 PATH_KEYS = ("script", "host_audio", "translation", "cover")
 
 
+def same_form(name: str) -> str:
+    """``name`` in the one Unicode form used for identity (slugs, guids, show names): NFC.
+    macOS (and files made there) spells "é" decomposed (NFD), most other systems composed;
+    both are the same visible name (Unicode UAX #15)."""
+    return unicodedata.normalize("NFC", name)
+
+
+def on_disk(path: Path) -> Path:
+    """``path`` as spelled on disk: a part that does not exist as written is matched to the one
+    entry of its folder with the same visible name in another Unicode normalisation (NFC/NFD)."""
+    if os.path.lexists(path) or path.name in ("", ".", ".."):
+        return path
+    parent = on_disk(path.parent) if path.parent != path else path.parent
+    try:
+        wanted = same_form(path.name)
+        matches = [entry for entry in parent.iterdir() if same_form(entry.name) == wanted]
+    except OSError:  # not a folder, unreadable: the caller reports the path as written
+        matches = []
+    return matches[0] if len(matches) == 1 else parent / path.name
+
+
 def resolve_inside(folder: Path, key: str, value: str) -> Path:
     """Resolve ``value`` against ``folder``; refuse anything (symlinks included) that leaves it."""
     root = folder.resolve()
-    candidate = (folder / value).resolve()
+    candidate = on_disk(folder / value).resolve()
     for allowed in (root, ASSETS_DIR.resolve()):
         if candidate == allowed or allowed in candidate.parents:
             return candidate
@@ -205,6 +245,7 @@ def slug_for(name: str) -> str:
     """The name outputs and URLs use: the folder's name when it is already safe (letters, digits,
     '-', '_', '.'); otherwise its safe ASCII parts joined by '-' plus a short hash of the full
     name, so folders that differ only in other characters never share file names or a guid."""
+    name = same_form(name)  # the same visible name typed on macOS (NFD) or elsewhere (NFC)
     if SAFE_SLUG.fullmatch(name):
         return name
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
@@ -252,7 +293,7 @@ def load_episode(folder: str | Path, require_audio: bool = True) -> Episode:
 
     ``require_audio=False`` lets the demo load a sample episode before it synthesises the read.
     """
-    root = Path(folder)
+    root = on_disk(Path(folder))
     if not root.is_dir():
         raise EpisodeError(f"episode folder not found: {root}; pass the folder that holds {EPISODE_FILE}")
     values = _validate(_read_toml(root / EPISODE_FILE))
@@ -264,4 +305,7 @@ def load_episode(folder: str | Path, require_audio: bool = True) -> Episode:
             _check_file(key, values[key])
     if require_audio:
         _check_file("host_audio", values["host_audio"])
+    if isinstance(values["date"], dt.datetime):
+        values["published"] = values["date"]
+        values["date"] = values["date"].date()
     return Episode(folder=root.resolve(), slug=slug_for(root.resolve().name), **values)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import multiprocessing
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -184,9 +185,10 @@ def produce_episode(
     result = ProduceResult(Path(folder))
     started = time.monotonic()
     try:
+        check_stage_names(options)
         episode = load_episode(folder)
         check_tables(episode)
-        episode.build_dir.mkdir(parents=True, exist_ok=True)
+        make_build_dir(episode.build_dir)
         with BuildLock(episode.build_dir):
             remove_stale_parts(episode.build_dir)
             state = StageState(episode.build_dir / WORK_DIR / "stages.json")
@@ -199,28 +201,96 @@ def produce_episode(
     return result
 
 
+def check_stage_names(options: ProduceOptions) -> None:
+    """Refuse an unknown --only/--from stage before anything is created on disk."""
+    for flag, name in (("--only", options.only), ("--from", options.from_stage)):
+        if name is not None and name not in STAGE_NAMES:
+            raise ProductionError(f"{flag} {name!r} is not a stage; stages are: {', '.join(STAGE_NAMES)}")
+
+
+def make_build_dir(build: Path) -> None:
+    """Create build/ and build/.work/; a file in the way is a clear error, not a crash."""
+    for folder in (build, build / WORK_DIR):
+        if folder.exists() and not folder.is_dir():
+            raise ProductionError(f"{folder} is a file, not a folder: move or rename it, then produce again")
+    try:
+        (build / WORK_DIR).mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        reason = err.strerror or err
+        raise ProductionError(f"cannot create {build / WORK_DIR}: {reason}; check the folder's permissions") from err
+
+
+def distinct_folders(folders: Sequence[str | Path]) -> tuple[list[Path], list[tuple[Path, Path]]]:
+    """The folders to produce, each once, in the order given: ``ep``, ``ep/``, ``./ep`` and a
+    symlink to it are one folder (and one build lock). Also returns (repeat, first) pairs."""
+    kept: dict[Path, Path] = {}
+    repeats: list[tuple[Path, Path]] = []
+    for folder in map(Path, folders):
+        key = folder.resolve()
+        if key in kept:
+            repeats.append((folder, kept[key]))
+        else:
+            kept[key] = folder
+    return list(kept.values()), repeats
+
+
+def _produce_one(folder: Path, options: ProduceOptions, progress: Progress | None = None) -> ProduceResult:
+    """produce_episode, with an unexpected exception (a bug) turned into this episode's failure
+    so the rest of the batch still runs; Ctrl-C (KeyboardInterrupt) still stops everything."""
+    try:
+        return produce_episode(folder, options, progress)
+    except Exception as err:
+        log.debug("internal error producing %s", folder, exc_info=True)
+        message = f"internal error: {type(err).__name__}: {err} (run with --debug for the traceback)"
+        return ProduceResult(Path(folder), error=message, exception=err)
+
+
+_batch_stopped: Any = None  # in a worker process: the batch's multiprocessing Event, set on Ctrl-C
+
+
+def _worker_start(stopped: Any) -> None:
+    global _batch_stopped
+    _batch_stopped = stopped
+
+
 def _produce_quietly(folder: Path, options: ProduceOptions) -> ProduceResult:
     from dataclasses import replace
 
-    return replace(produce_episode(folder, options), exception=None)  # results cross processes by pickle
+    if _batch_stopped is not None and _batch_stopped.is_set():  # queued before Ctrl-C: never start
+        return ProduceResult(folder, error="not started: the batch was interrupted")
+    try:
+        return replace(_produce_one(folder, options), exception=None)  # results cross processes by pickle
+    except KeyboardInterrupt:
+        if _batch_stopped is not None:
+            _batch_stopped.set()
+        raise
 
 
 def produce_many(
     folders: Sequence[Path], options: ProduceOptions, jobs: int = 1, progress: Progress | None = None
 ) -> list[ProduceResult]:
-    """Produce several episodes; ``jobs`` > 1 uses worker processes. One failure stops no other."""
+    """Produce several episodes, each folder once; ``jobs`` > 1 uses worker processes. Every
+    episode is tried whatever happens to the others; KeyboardInterrupt stops the batch."""
+    check_stage_names(options)
+    folders, _ = distinct_folders(folders)
     if jobs <= 1 or len(folders) <= 1:
-        return [produce_episode(f, options, progress) for f in folders]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(_produce_quietly, Path(f), options) for f in folders]
+        return [_produce_one(f, options, progress) for f in folders]
+    stopped = multiprocessing.Event()
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start, initargs=(stopped,)) as pool:
+        futures = [pool.submit(_produce_quietly, f, options) for f in folders]
         results = []
-        for folder, fut in zip(folders, futures, strict=True):
-            try:
-                results.append(fut.result())
-            except Exception as err:  # a crashed worker is reported, the others go on
-                results.append(ProduceResult(Path(folder), error=f"worker failed: {type(err).__name__}: {err}"))
-            if progress:
-                progress("episodes", len(results) / len(folders), str(folder))
+        try:
+            for folder, fut in zip(folders, futures, strict=True):
+                try:
+                    results.append(fut.result())
+                except Exception as err:  # a crashed worker is reported, the others go on
+                    results.append(ProduceResult(folder, error=f"worker failed: {type(err).__name__}: {err}"))
+                if progress:
+                    progress("episodes", len(results) / len(folders), str(folder))
+        except KeyboardInterrupt:
+            stopped.set()  # episodes not started never start (workers check before each)
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
         return results
 
 

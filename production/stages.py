@@ -400,6 +400,7 @@ def _publish_inputs_obj(ctx: Context) -> Any:
         deviations=deviations,
         engine=ctx.products["alignment"].engine,
         synthetic_host_read=(ep.folder / SYNTHETIC_LABEL).exists(),
+        published=ep.published,
     )
 
 
@@ -413,7 +414,8 @@ def _publish_run(ctx: Context) -> None:
 
 def _publish_inputs(ctx: Context) -> tuple[list[Path], Any]:
     ep = ctx.episode
-    return [], {"meta": [ep.title, ep.description, ep.base_url, ep.guid, ep.episode_type, ep.host, ep.show]}
+    meta: list[str] = [ep.title, ep.description, ep.base_url, ep.guid, ep.episode_type, ep.host, ep.show]
+    return [], {"meta": meta + ([ep.published.isoformat()] if ep.published else [])}
 
 
 def _always_stale(ctx: Context) -> tuple[list[Path], Any]:

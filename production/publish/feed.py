@@ -45,9 +45,10 @@ def feed_item_xml(inputs: PublishInputs, settings: PublishSettings = DEFAULT_SET
     return ET.tostring(item, encoding="unicode", xml_declaration=False) + "\n"
 
 
-def pub_date(date: dt.date, settings: PublishSettings) -> str:
-    """RFC 2822 date for pubDate: the episode date at settings.pub_time."""
-    moment = dt.datetime.combine(date, settings.pub_time)
+def pub_date(date: dt.date, settings: PublishSettings, published: dt.datetime | None = None) -> str:
+    """RFC 2822 date for pubDate: ``published`` (a time and offset given in episode.toml, kept
+    as written), else the episode date at settings.pub_time."""
+    moment = published if published is not None else dt.datetime.combine(date, settings.pub_time)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return email.utils.format_datetime(moment)
@@ -88,7 +89,7 @@ def _basics(item: ET.Element, inputs: PublishInputs, settings: PublishSettings) 
     _sub(item, _it("title"), inputs.title)
     _sub(item, "description", inputs.description)
     _sub(item, "guid", inputs.effective_guid, isPermaLink="false")
-    _sub(item, "pubDate", pub_date(inputs.date, settings))
+    _sub(item, "pubDate", pub_date(inputs.date, settings, inputs.published))
     _sub(item, _it("episodeType"), inputs.episode_type)
     _sub(item, _it("duration"), itunes_duration(inputs.duration_ms))
 

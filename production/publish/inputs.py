@@ -84,6 +84,8 @@ class PublishInputs:
     engine: str = ""  # alignment engine used ("tts-dtw", "whisper")
     # the demo's eSpeak NG stand-in read: flagged in the manifest and on the review page
     synthetic_host_read: bool = False
+    # episode.toml's date with a time and UTC offset: the pubDate moment (None: date at pub_time)
+    published: dt.datetime | None = None
 
     @property
     def effective_guid(self) -> str:
