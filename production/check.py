@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from .captions import CaptionSettings
 
 from .errors import ProductionError
+from .publish.channel import episode_feed_findings
 
 LOUDNESS_TOLERANCE_LU = 1.0  # GUIDELINES: podcast ±1 LU; broadcast profiles use their own (0.5)
 
@@ -174,6 +175,7 @@ CHECKS: list[tuple[str, Callable[[Episode], list[Finding]]]] = [
     ("loudness in spec", _loudness),
     ("video streams", _video),
     ("manifest hashes", _manifest),
+    ("feed rules", lambda ep: [Finding(s, m) for s, m in episode_feed_findings(ep)]),
 ]
 
 

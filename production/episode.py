@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import EpisodeError
+from .show import Show, inherit, load_show
 
 ASSETS_DIR = Path(__file__).resolve().parents[1] / "assets"
 EPISODE_FILE = "episode.toml"
@@ -58,6 +59,7 @@ class Episode:
     mastering: dict[str, Any] = field(default_factory=dict)  # MasteringSettings overrides
     video: dict[str, Any] = field(default_factory=dict)  # VideoSettings overrides
     credit_roll: dict[str, Any] = field(default_factory=dict)  # RollSettings overrides
+    show_settings: Show | None = None  # the episodes root's show.toml (production/show.py)
 
     @property
     def build_dir(self) -> Path:
@@ -263,4 +265,5 @@ def load_episode(folder: str | Path, require_audio: bool = True) -> Episode:
             _check_file(key, values[key])
     if require_audio:
         _check_file("host_audio", values["host_audio"])
-    return Episode(folder=root.resolve(), slug=slug_for(root.resolve().name), **values)
+    show, slug = load_show(root.resolve().parent), slug_for(root.resolve().name)
+    return Episode(folder=root.resolve(), slug=slug, show_settings=show, **inherit(show, values, slug))
