@@ -20,7 +20,7 @@ import re
 import tomllib
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +140,8 @@ def _owner(key: str, value: Any) -> dict[str, str]:
     unknown = sorted(set(value) - {"name", "email"})
     if unknown:
         raise _fail(f"{key}.{unknown[0]}", "is not a known key (known: name, email); remove or rename it")
-    return {"name": _string(f"{key}.name", value.get("name", "")), "email": _email(f"{key}.email", value.get("email", ""))}
+    name = _string(f"{key}.name", value.get("name", ""))
+    return {"name": name, "email": _email(f"{key}.email", value.get("email", ""))}
 
 
 def _credits(key: str, value: Any) -> dict[str, list[str]]:

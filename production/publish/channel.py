@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..episode import EPISODE_FILE, Episode, load_episode
 from ..errors import ProductionError
-from ..show import FEED_FILE, Show, load_show
+from ..show import Show, load_show
 from .feed import ITUNES_NS, PODCAST_NS
 from .inputs import FEED_ITEM_FILE, MANIFEST_FILE, xml_safe
 from .manifest import verify_manifest
