@@ -61,6 +61,8 @@ class Show:
     show_type: str = "episodic"  # itunes:type
     host: str = ""  # default host (the MP3's TPE1 when neither episode.toml nor credits name one)
     credits: dict[str, list[str]] | None = None  # standing credits: used when episode.toml has none
+    # build/ files `publish` keeps in-house (fnmatch patterns): the WAV master, the review page
+    publish_exclude: tuple[str, ...] = ("*.wav", "review.html")
     present: bool = False  # whether show.toml exists
 
     @property
@@ -156,6 +158,12 @@ def _credits(key: str, value: Any) -> dict[str, list[str]]:
     return out
 
 
+def _patterns(key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
+        raise _fail(key, 'must list file-name patterns as strings, e.g. ["*.wav", "review.html"]')
+    return tuple(p.strip() for p in value)
+
+
 # show.toml key -> (Show field, validator)
 FIELDS: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "title": ("title", _string),
@@ -175,6 +183,7 @@ FIELDS: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "type": ("show_type", _show_type),
     "host": ("host", _string),
     "credits": ("credits", _credits),
+    "publish_exclude": ("publish_exclude", _patterns),
 }
 
 

@@ -132,9 +132,9 @@ def _channel_tags(channel: ET.Element, show: Show, episodes: Sequence[FeedEpisod
         _sub(channel, _it("image"), href=show.cover_url())
     for category in show.categories:
         parent, _, child = category.partition("/")
-        el = _sub(channel, _it("category"), text=parent.strip())
+        el = ET.SubElement(channel, _it("category"), {"text": xml_safe(parent.strip())})
         if child.strip():
-            _sub(el, _it("category"), text=child.strip())
+            ET.SubElement(el, _it("category"), {"text": xml_safe(child.strip())})
     _sub(channel, _it("explicit"), explicit_text(show.explicit))
     _sub(channel, _it("type"), show.show_type)
     if show.author:

@@ -20,6 +20,7 @@ errors. Details: docs/publishing.md.
 
 from __future__ import annotations
 
+import fnmatch
 import getpass
 import hashlib
 import json
@@ -256,6 +257,8 @@ def _files_of(show: Show, slugs: Sequence[str]) -> list[LocalFile]:
         doc = json.loads((build / MANIFEST_FILE).read_text(encoding="utf-8"))
         for entry in doc["files"]:  # verified against build/ when the feed was built
             name = str(entry["name"])
+            if any(fnmatch.fnmatchcase(name, pattern) for pattern in show.publish_exclude):
+                continue
             out.append(LocalFile(f"{slug}/{name}", build / name, str(entry["sha256"]), int(entry["bytes"])))
         manifest = build / MANIFEST_FILE
         out.append(LocalFile(f"{slug}/{MANIFEST_FILE}", manifest, sha256_file(manifest), manifest.stat().st_size))
@@ -355,7 +358,7 @@ def publish(
 
 def _publish(dest: Destination, show: Show, named: list[str], progress: Progress | None) -> PublishReport:
     remote = read_remote_manifest(dest)
-    listed = list(dict.fromkeys(named + remote["episodes"]))
+    listed = sorted(set(named) | set(remote["episodes"]))
     missing = [s for s in listed if not (show.root / s / "build" / MANIFEST_FILE).is_file()]
     if missing:
         raise PublishError(
@@ -368,6 +371,7 @@ def _publish(dest: Destination, show: Show, named: list[str], progress: Progress
         more = f" (and {len(problems) - 1} more; run perspective check)" if len(problems) > 1 else ""
         raise PublishError(f"the feed fails {problems[0]}{more}; nothing was sent")
     files = _files_of(show, listed)
+    _check_feed_names(show, feed, {f.rel for f in files})
     known: dict[str, Any] = dict(remote["files"])
     sizes = _remote_sizes(dest, {posixpath.dirname(f.rel) for f in files} | {""})
     report = PublishReport(dest.label, episodes=listed)
@@ -391,6 +395,22 @@ def _publish(dest: Destination, show: Show, named: list[str], progress: Progress
     else:
         report.unchanged.append(FEED_FILE)
     return report
+
+
+def _check_feed_names(show: Show, feed: bytes, sending: set[str]) -> None:
+    """Every file the feed names must be among the files sent (publish_exclude may not hide one)."""
+    import xml.etree.ElementTree as ET
+
+    from .rules import _urls
+
+    base = show.base_url.rstrip("/") + "/"
+    for where, url in _urls(ET.fromstring(feed)):
+        rel = urllib.parse.unquote(url[len(base) :]) if url.startswith(base) else ""
+        if "link" not in where and rel not in sending:
+            raise PublishError(
+                f"the feed's {where} names {url}, which publish would not send: "
+                "remove its pattern from publish_exclude in show.toml"
+            )
 
 
 def write_feed(root: str | Path, output: str | Path) -> Path:
