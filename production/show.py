@@ -31,7 +31,7 @@ DEFAULT_TITLE = "CBN Perspective"
 SHOW_TYPES = ("episodic", "serial")  # itunes:type values (Apple Podcasts RSS requirements)
 # Podcasting 2.0 <podcast:guid>: UUIDv5 of the feed URL (scheme and trailing slashes removed)
 # under this namespace (podcast-namespace docs/1.0.md#guid)
-PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a0b28882fbe8")
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 ASSETS_DIR = Path(__file__).resolve().parents[1] / "assets"  # the toolkit's own artwork may be used
 FEED_FILE = "feed.xml"  # the channel feed's name at the destination (URL: base_url + this)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")

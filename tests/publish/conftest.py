@@ -8,12 +8,15 @@ import shutil
 import subprocess
 import wave
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from production.models import Cue, Sentence
 from production.publish import PublishInputs
+
+from .sshd import SshServer, start_sshd
 
 SLUG = "2026-11-27-battery-passport"
 HOSTILE = '<script>alert("x")</script> & ]]> {\\pos(0,0)} "double" \'single\' </p><!--'
@@ -249,3 +252,9 @@ def make_show_root(root: Path, mp3: Path) -> Path:
 def show_root(tmp_path: Path, sine_mp3: Path) -> Path:
     """episodes/ with show.toml, cover.png and two produced episodes (2026-11-20, 2026-11-27)."""
     return make_show_root(tmp_path / "episodes", sine_mp3)
+
+
+@pytest.fixture(scope="session")
+def ssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
+    """A real sshd on 127.0.0.1 (tests/publish/sshd.py), once per session."""
+    yield from start_sshd(tmp_path_factory.mktemp("sshd"))
