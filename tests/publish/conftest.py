@@ -7,8 +7,8 @@ import datetime as dt
 import shutil
 import subprocess
 import wave
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
