@@ -258,3 +258,23 @@ def show_root(tmp_path: Path, sine_mp3: Path) -> Path:
 def ssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
     """A real sshd on 127.0.0.1 (tests/publish/sshd.py), once per session."""
     yield from start_sshd(tmp_path_factory.mktemp("sshd"))
+
+
+@pytest.fixture(scope="session")
+def produced_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A show root holding one real produced episode: a short eSpeak NG read through every stage
+    (about a minute on two cores), made once per session for the slow publish tests."""
+    from production.pipeline import ProduceOptions, produce_episode
+
+    from ..pipeline.conftest import make_episode
+
+    if shutil.which("ffmpeg") is None or shutil.which("espeak-ng") is None:
+        pytest.skip("ffmpeg and espeak-ng are needed to produce an episode")
+    root = tmp_path_factory.mktemp("produced") / "episodes"
+    root.mkdir()
+    (root / "show.toml").write_text(SHOW_TOML, encoding="utf-8")
+    shutil.copyfile(ASSETS / "artwork" / "cover.png", root / "cover.png")
+    folder = make_episode(root)
+    result = produce_episode(folder, ProduceOptions())
+    assert not result.error, result.error
+    return root
