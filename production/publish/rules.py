@@ -146,7 +146,7 @@ def _podcast_locked(rss: ET.Element, _: Callable[[str], Path | None]) -> list[st
 
 
 # ---------------------------------------------------------------- item rules
-def _urls(rss: ET.Element) -> list[tuple[str, str]]:
+def feed_urls(rss: ET.Element) -> list[tuple[str, str]]:
     """(where, url) for every URL the feed names."""
     out: list[tuple[str, str]] = []
     ch = _channel(rss)
@@ -166,7 +166,7 @@ def _urls(rss: ET.Element) -> list[tuple[str, str]]:
 
 def _https(rss: ET.Element, _: Callable[[str], Path | None]) -> list[str]:
     return [f"{where} URL {url!r} is not an absolute https URL; set base_url = 'https://…' in show.toml"
-            for where, url in _urls(rss) if not re.match(r"https://[^/\s]+/", url.strip() + "/")]
+            for where, url in feed_urls(rss) if not re.match(r"https://[^/\s]+/", url.strip() + "/")]
 
 
 def _enclosure(rss: ET.Element, resolve: Callable[[str], Path | None]) -> list[str]:
@@ -309,7 +309,7 @@ def _files_exist(rss: ET.Element, resolve: Callable[[str], Path | None]) -> list
     if resolve is _nothing:
         return []
     return [f"{where} names {url!r}, which is not among the files to publish; produce that episode again"
-            for where, url in _urls(rss) if "link" not in where and resolve(url) is None]
+            for where, url in feed_urls(rss) if "link" not in where and resolve(url) is None]
 
 
 RULES: tuple[Rule, ...] = (

@@ -401,10 +401,10 @@ def _check_feed_names(show: Show, feed: bytes, sending: set[str]) -> None:
     """Every file the feed names must be among the files sent (publish_exclude may not hide one)."""
     import xml.etree.ElementTree as ET
 
-    from .rules import _urls
+    from .rules import feed_urls
 
     base = show.base_url.rstrip("/") + "/"
-    for where, url in _urls(ET.fromstring(feed)):
+    for where, url in feed_urls(ET.fromstring(feed)):
         rel = urllib.parse.unquote(url[len(base) :]) if url.startswith(base) else ""
         if "link" not in where and rel not in sending:
             raise PublishError(

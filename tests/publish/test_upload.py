@@ -17,7 +17,7 @@ import pytest
 
 from production.errors import ProductionError
 from production.publish.manifest import file_entry
-from production.publish.rules import _urls
+from production.publish.rules import feed_urls
 from production.publish.upload import REMOTE_MANIFEST, PublishReport, publish
 
 from .conftest import FIRST, SECOND, SHOW_BASE
@@ -46,7 +46,7 @@ class FeedWatcher(threading.Thread):
         except FileNotFoundError:
             return
         self.reads += 1
-        for where, url in _urls(ET.fromstring(text)):
+        for where, url in feed_urls(ET.fromstring(text)):
             rel = url[len(SHOW_BASE) :]
             if "link" not in where and not (self.dest / rel).is_file():
                 self.violations.append(f"{where}: {rel}")
