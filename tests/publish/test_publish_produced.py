@@ -8,6 +8,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from production.check import check_episode
 from production.episode import load_episode
 from production.publish.channel import build_feed, episode_feed_findings
 from production.publish.upload import publish
@@ -25,6 +26,9 @@ def test_publish_a_produced_episode_over_sftp(produced_root: Path, ssh_server: S
     slug = folder.name
     ep = load_episode(folder)
     assert episode_feed_findings(ep) == []  # `perspective check`'s feed rules pass
+    findings = check_episode(folder)
+    assert [f.message for f in findings if f.severity == "error"] == []
+    assert not [f for f in findings if "feed rules" in f.message]  # they ran (no "not run" note)
     tags = read_tags(folder / "build" / f"{slug}.mp3")
     assert (tags["host"], tags["genre"], tags["copyright"]) == ("Ada LIN", "Podcast", "© 2026 CBN")
     entry = feedparser.parse(build_feed(produced_root).encode("utf-8")).entries[0]
