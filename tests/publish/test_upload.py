@@ -237,3 +237,12 @@ def test_episodes_of_two_roots_are_refused(show_root: Path, tmp_path: Path, sine
     with pytest.raises(ProductionError, match="2 different folders"):
         publish([show_root / FIRST, other / SECOND], str(tmp_path / "www"), env={})
 
+
+
+def test_s3_without_the_extra_says_how_to_install(show_root: Path, tmp_path: Path) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("s3fs") is not None:
+        pytest.skip("s3fs is installed here")
+    with pytest.raises(ProductionError, match=r"pip install 'cbn-perspective\[s3\]'"):
+        publish([show_root / FIRST], "s3://bucket/podcast", env={})
