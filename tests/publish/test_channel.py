@@ -124,3 +124,20 @@ def test_feed_command_refuses_a_broken_show_without_writing(show_root: Path, tmp
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "channel-category" in lines[0] and "Traceback" not in result.stderr
     assert not out.exists()
+
+
+def test_hostile_show_text_stays_literal(show_root: Path) -> None:
+    import json
+
+    from .conftest import HOSTILE
+
+    show = show_root / "show.toml"
+    text = show.read_text(encoding="utf-8")
+    text = text.replace('title = "CBN Perspective"', f"title = {json.dumps(HOSTILE)}")
+    text = text.replace('author = "CBN"', f"author = {json.dumps(HOSTILE)}")
+    show.write_text(text.replace('title_zh = "CBN视角"\n', ""), encoding="utf-8")
+    xml = build_feed(show_root)
+    assert "<script>" not in xml
+    feed = feedparser.parse(xml.encode("utf-8"))
+    assert not feed.bozo and feed.feed.title == HOSTILE
+    assert ET.fromstring(xml).findtext("channel/itunes:author", namespaces=NS) == HOSTILE
