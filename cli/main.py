@@ -208,15 +208,28 @@ def produce(
 
 @app.command()
 def check(
-    episode_dir: Annotated[Path, typer.Argument(help="Episode folder whose build/ to check.", readable=False)],
+    episode_dir: Annotated[
+        Path, typer.Argument(help="Episode folder whose build/ to check, or a feed.xml to check.", readable=False)
+    ],
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every warning, not counts per rule.")] = False,
+    episodes_root: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--episodes", help="For a feed.xml: the episodes root its files come from (default: the feed's folder).",
+            readable=False,
+        ),
+    ] = None,
 ) -> None:
-    """Quality gate over build/: files present and parseable, captions QC, loudness, video, hashes.
+    """Quality gate over build/: files present and parseable, captions QC, loudness, video, hashes, feed rules.
 
-    Exit 1 with one line per error; warnings are summarised (use --verbose to list them).
+    Given a feed.xml instead, checks it rule by rule (docs/publishing.md). Exit 1 with one line per
+    error; warnings are summarised (use --verbose to list them).
     """
     from production.check import check_episode, summarise
 
+    if episode_dir.is_file():
+        _check_feed_file(episode_dir, episodes_root)
+        return
     with interruptible():
         findings = check_episode(episode_dir)
     errors = [f for f in findings if f.severity == "error"]
@@ -235,6 +248,66 @@ def check(
         err.print(f"check failed: {len(errors)} error(s)")
         raise typer.Exit(1)
     out.print(f"check passed ({len(others)} warning(s)/note(s))")
+
+
+def _check_feed_file(feed: Path, root: Optional[Path]) -> None:
+    from production.publish.rules import Resolver, check_feed
+    from production.show import load_show
+
+    try:
+        text = feed.read_bytes()
+    except OSError as e:
+        raise ProductionError(f"cannot read {feed}: {e.strerror or e}") from e
+    problems = check_feed(text, Resolver(load_show(root or feed.resolve().parent)))
+    for p in problems:
+        err.print(f"error: {p}", markup=False, highlight=False, soft_wrap=True)
+    if problems:
+        err.print(f"check failed: {len(problems)} error(s)")
+        raise typer.Exit(1)
+    out.print("feed check passed")
+
+
+@app.command()
+def feed(
+    episodes_root: Annotated[
+        Path, typer.Argument(help="The episodes root: the folder holding show.toml.", readable=False)
+    ],
+    output: Annotated[
+        Optional[Path],
+        typer.Option(
+            "-o", "--output", help="Where to write the feed (default: EPISODES_ROOT/feed.xml).", readable=False
+        ),
+    ] = None,
+) -> None:
+    """Write the show's RSS feed from every produced episode, newest first (refused if a feed rule fails)."""
+    from production.publish.upload import write_feed
+
+    path = write_feed(episodes_root, output or episodes_root / "feed.xml")
+    err.print(f"wrote {escape(str(path))}")
+
+
+@app.command()
+def publish(
+    episode_dirs: Annotated[list[Path], typer.Argument(help="Episode folders to publish.", readable=False)],
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="Destination: a folder, sftp://user@host:port/path or s3://bucket/path. Credentials come from "
+            "ssh-agent/~/.ssh, PERSPECTIVE_SSH_KEY, PERSPECTIVE_SFTP_PASSWORD or the AWS variables, never from here.",
+        ),
+    ],
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No per-file output.")] = False,
+) -> None:
+    """Upload the episodes' files, the cover and feed.xml; only files whose sha256 changed, the feed last."""
+    from production.publish.upload import publish as run_publish
+
+    def tell(name: str, sent: int, total: int) -> None:
+        if not quiet and sent >= total:
+            err.print(f"sent {name} ({total} bytes)", markup=False, highlight=False)
+
+    report = run_publish(episode_dirs, to, progress=tell)
+    err.print(f"published to {report.destination}: {report.summary}", markup=False, highlight=False)
 
 
 @app.command()

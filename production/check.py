@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from .captions import CaptionSettings
 
 from .errors import ProductionError
+from .publish.channel import episode_feed_findings
 
 LOUDNESS_TOLERANCE_LU = 1.0  # podcast ±1 LU; broadcast uses its own (0.5); docs/output-rules.md "Loudness and audio"
 
@@ -217,6 +218,7 @@ CHECKS: list[tuple[str, Callable[[Episode], list[Finding]]]] = [
     ("loudness in spec", _loudness),
     ("video streams", _video),
     ("manifest hashes", _manifest),
+    ("feed rules", lambda ep: [Finding(s, m) for s, m in episode_feed_findings(ep)]),
 ]
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from .assets import assets_dir
 from .errors import EpisodeError
+from .show import Show, inherit, load_show
 
 ASSETS_DIR = assets_dir()
 EPISODE_FILE = "episode.toml"
@@ -62,6 +63,7 @@ class Episode:
     credit_roll: dict[str, Any] = field(default_factory=dict)  # RollSettings overrides
     # date = 2026-12-01T09:30:00+08:00: the moment, for the feed's pubDate (None: a plain date)
     published: dt.datetime | None = None
+    show_settings: Show | None = None  # the episodes root's show.toml (production/show.py)
 
     @property
     def build_dir(self) -> Path:
@@ -308,4 +310,5 @@ def load_episode(folder: str | Path, require_audio: bool = True) -> Episode:
     if isinstance(values["date"], dt.datetime):
         values["published"] = values["date"]
         values["date"] = values["date"].date()
-    return Episode(folder=root.resolve(), slug=slug_for(root.resolve().name), **values)
+    show, slug = load_show(root.resolve().parent), slug_for(root.resolve().name)
+    return Episode(folder=root.resolve(), slug=slug, show_settings=show, **inherit(show, values, slug))

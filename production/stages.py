@@ -238,14 +238,16 @@ def _chapter_title(text: str, words: int = CHAPTER_TITLE_WORDS) -> str:
 
 def _tags(ctx: Context) -> Any:
     from .credits import id3_tipl
-    from .tags import EpisodeTags
+    from .tags import EpisodeTags, tag_host
 
     ep, ing = ctx.episode, ctx.products["ingested"]
     presenters = [e.names for e in ctx.products["roll"].entries if e.role_en.lower() == "presented by"]
+    show = ep.show_settings
     return EpisodeTags(
         title=ep.title,
         show=ep.show,
-        host=ep.host,
+        host=tag_host(ep.host, id3_tipl(ctx.products["roll"]), show.host if show else ""),
+        copyright=show.copyright if show else "",
         date=ep.date.isoformat(),
         publisher=", ".join(presenters[0]) if presenters else "",
         comment=ep.description,
