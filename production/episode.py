@@ -31,6 +31,9 @@ LOUDNESS_PROFILES = ("podcast", "broadcast", "us-broadcast")
 # output file names and feed URLs: what publish accepts (RFC 3986 unreserved, no leading dot)
 SAFE_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 SLUG_HASH_CHARS = 8  # hex digits of sha256 appended to a slug made from an unsafe folder name
+# bytes: output names add up to ~30 (".bilingual.ass" plus an atomic write's ".XXXXXXXX.part"), and a
+# file name may have 255 (NAME_MAX on ext4, XFS, tmpfs); a longer slug is cut and given a hash
+SLUG_MAX_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -204,11 +207,11 @@ def slug_for(name: str) -> str:
     """The name outputs and URLs use: the folder's name when it is already safe (letters, digits,
     '-', '_', '.'); otherwise its safe ASCII parts joined by '-' plus a short hash of the full
     name, so folders that differ only in other characters never share file names or a guid."""
-    if SAFE_SLUG.fullmatch(name):
-        return name
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    kept = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name).strip("-._")
     digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:SLUG_HASH_CHARS]
+    if SAFE_SLUG.fullmatch(name):
+        return name if len(name) <= SLUG_MAX_CHARS else f"{name[: SLUG_MAX_CHARS - SLUG_HASH_CHARS - 1]}-{digest}"
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    kept = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name).strip("-._")[: SLUG_MAX_CHARS - SLUG_HASH_CHARS - 1]
     return f"{kept}-{digest}" if kept else f"episode-{digest}"
 
 

@@ -88,6 +88,22 @@ def align_fragments(
     return AlignResult(alignment, deviation_report(alignment, disagreements or None), disagreements)
 
 
+ALIGNMENT_SNIFF_BYTES = 64 << 20  # an alignment.json of a 3-hour episode is a few MB; larger is not one
+
+
+def is_alignment_json(path: Path) -> bool:
+    """Whether ``path`` holds alignment JSON as ``write_alignment`` writes it (safe to replace)."""
+    import json
+
+    try:
+        if path.stat().st_size > ALIGNMENT_SNIFF_BYTES:
+            return False
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and isinstance(data.get("fragments"), list) and "engine" in data
+
+
 def align_files(
     audio: Path,
     script: Path,
@@ -98,9 +114,14 @@ def align_files(
     cross_check: bool = False,
     progress: StageProgress | None = None,
     offline: bool = False,
+    overwrite: bool = False,
 ) -> AlignResult:
+    """``perspective align``: refuses, before any work, an ``output`` that is the recording or the
+    script (also through a link), or an existing file that is not alignment JSON (unless ``overwrite``)."""
+    from ..fsutil import guard_output
     from ..script import read_text
 
+    guard_output(output, {"recording": audio, "script": script}, "alignment JSON", is_alignment_json, overwrite)
     text, _ = read_text(script)
     result = align_fragments(
         audio, fragments_from_script(text, unit), engine, whisper_model, cross_check, progress, offline
