@@ -28,8 +28,8 @@ app = typer.Typer(
 # soft_wrap: a message stays one line however long (no wrapping at the terminal's width)
 # Path arguments are not checked by click (readable=False): its usage error is several lines and
 # exit 2, while the library says what is wrong with the file in one line and exits 1.
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True, emoji=False)  # ":a:" in an ffmpeg -map is text, not an emoji
+err = Console(stderr=True, soft_wrap=True, emoji=False)
 _state = {"debug": False}
 
 

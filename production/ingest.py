@@ -33,7 +33,13 @@ def ingest(episode: Episode) -> Ingested:
     script = parse_script(text)
     if episode.title:
         script = _with_title(script, episode.title)
-    pairs = load_translation(episode.translation, script) if episode.translation else None
+    pairs = None
+    if episode.translation:
+        from .captions import CaptionSettings
+        from .episode import table_settings
+
+        captions = table_settings(CaptionSettings, "captions", dict(episode.captions))
+        pairs = load_translation(episode.translation, script, convert_traditional=captions.convert_traditional)
     return Ingested(episode, script, pairs, script_summary(script, pairs))
 
 
