@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import shlex
 import subprocess
@@ -123,7 +124,8 @@ def _several_streams(path: Path, streams: list[dict[str, object]]) -> AudioError
     for i, (s, level) in enumerate(zip(streams, levels, strict=True)):
         sound = "unreadable" if level is None else "silent" if level < SILENT_DB else f"sound at {level:.0f} dBFS mean"
         described.append(f"#{i} {s.get('codec_name', '?')} {s.get('channels', '?')} ch, {sound}")
-    loudest = max(range(len(streams)), key=lambda i: levels[i] if levels[i] is not None else -1e9)
+    measured = [-math.inf if level is None else level for level in levels]
+    loudest = measured.index(max(measured))
     return AudioError(
         f"{path.name} holds {len(streams)} audio streams ({'; '.join(described)}); keep the host's voice "
         f"in a file of its own, e.g. `ffmpeg -i {shlex.quote(path.name)} -map 0:a:{loudest} -c:a flac "
