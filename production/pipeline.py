@@ -20,7 +20,7 @@ from typing import Any
 
 from . import __version__
 from .cache import StageState, fingerprint, hash_text
-from .episode import Episode, load_episode
+from .episode import EPISODE_FILE, Episode, load_episode
 from .errors import LockedError, ProductionError
 from .fsutil import explain_os_error, prepare_build, shown
 
@@ -248,7 +248,7 @@ def produce_episode(
     except OSError as err:  # the lock, a folder that vanished, a full disk: one line naming the path
         result.error = str(explain_os_error(err, near=Path(folder) / "build"))
         result.exception = err
-    if result.error and not Path(folder).is_dir():
+    if result.error and not (Path(folder) / EPISODE_FILE).is_file():  # (a write may recreate the folder)
         result.error = (
             f"the episode folder {shown(folder)} disappeared while producing (moved or deleted?); "
             "put it back and run again"
