@@ -53,9 +53,7 @@ class CaptionSettings:
     vtt_max_line_chars: int = 65  # characters; Podcasting 2.0 WebVTT recommendation
     traditional: bool = False  # also write zh-Hant files, converted from zh-Hans with OpenCC
     opencc_config: str = "s2t"  # OpenCC conversion for zh-Hant ("s2t", "s2tw", "s2hk", ...)
-    # a translation written in Traditional Chinese is refused (the Chinese tracks are zh-Hans);
-    # true converts it to Simplified with OpenCC t2s instead (README, "episode.toml")
-    convert_traditional: bool = False
+    convert_traditional: bool = False  # a Traditional translation: refused if false, else OpenCC t2s
     speaker: str | None = None  # name for WebVTT <v> tags (Apple ingests them); None = no tags
 
     def __post_init__(self) -> None:
