@@ -118,6 +118,8 @@ def test_hebrew_and_arabic_names_produce_with_fallback_fonts(unusual_episode) ->
     ass = next((folder / "build").glob("*.bilingual.ass")).read_text(encoding="utf-8")
     assert "\\fnNoto Sans Hebrew" in ass and "\\fnNoto Sans Arabic" in ass
     assert (folder / "build" / "manifest.json").is_file()
+    checked = cli("check", folder)  # the font switches are not taken for markup
+    assert checked.returncode == 0, checked.stderr
 
 
 def test_a_character_no_font_draws_is_one_warning(unusual_episode) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 import pysubs2
 
 from ...models import Cue
-from ..fonts import font_runs
+from ..fonts import FALLBACK_FAMILIES, font_runs
 from ..measure import split_stacked
 from ..settings import CaptionError, CaptionSettings
 from .checks import refuse_line_breaks
@@ -32,8 +32,11 @@ CHINESE, ENGLISH = "Chinese", "English"
 WORD_JOINER = "\u2060"
 
 
-# a font switch the writer adds ({\\fnFamily} or {\\fn}); a "{" from the text is always escaped
-FONT_TAG = re.compile(r"(?<!\\)\{\\fn[^{}]*\}")
+# a font switch the writer adds ({\\fnFamily} for a fallback family, {\\fn} back to the style's);
+# a "{" from the text is always escaped, so nothing else can match
+FONT_TAG = re.compile(
+    r"(?<!\\)\{\\fn(?:" + "|".join(re.escape(f) for f in sorted(FALLBACK_FAMILIES, key=len, reverse=True)) + r")?\}"
+)
 
 
 def escape(line: str) -> str:
