@@ -233,8 +233,10 @@ def produce_episode(
     options = options or ProduceOptions()
     result = ProduceResult(Path(folder))
     started = time.monotonic()
+    loaded = False
     try:
         episode = load_episode(folder)
+        loaded = True
         check_tables(episode)
         prepare_build(episode.build_dir, episode_inputs(episode))
         with BuildLock(episode.build_dir):
@@ -248,7 +250,7 @@ def produce_episode(
     except OSError as err:  # the lock, a folder that vanished, a full disk: one line naming the path
         result.error = str(explain_os_error(err, near=Path(folder) / "build"))
         result.exception = err
-    if result.error and not (Path(folder) / EPISODE_FILE).is_file():  # (a write may recreate the folder)
+    if result.error and loaded and not (Path(folder) / EPISODE_FILE).is_file():  # a write may recreate it
         result.error = (
             f"the episode folder {shown(folder)} disappeared while producing (moved or deleted?); "
             "put it back and run again"
