@@ -119,3 +119,11 @@ def test_only_runs_a_stage_whose_upstream_is_not_needed(run_main, episode: Path)
     assert proc.returncode == 0, proc.stderr
     assert (episode / "build" / "credits.json").is_file()
     assert not (episode / "build" / "alignment.json").exists()
+
+
+def test_from_runs_the_missing_upstream_stages(run_main, episode: Path) -> None:
+    """--from captions on a never-produced episode runs align first (README, "Stages")."""
+    proc = run_main("produce", "--from", "captions", episode)
+    assert proc.returncode == 0, proc.stderr
+    assert "ran ingest, align, captions, credits, master, video, publish" in proc.stderr
+    assert (episode / "build" / "alignment.json").is_file()
