@@ -16,6 +16,7 @@ from rich.markup import escape
 
 from production import __version__
 from production.errors import ProductionError
+from production.fsutil import explain_os_error, shown
 
 from .progress import Reporter
 
@@ -29,8 +30,8 @@ app = typer.Typer(
 # soft_wrap: a message stays one line however long (no wrapping at the terminal's width)
 # Path arguments are not checked by click (readable=False): its usage error is several lines and
 # exit 2, while the library says what is wrong with the file in one line and exits 1.
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True, emoji=False)  # ":a:" in an ffmpeg -map is text, not an emoji
+err = Console(stderr=True, soft_wrap=True, emoji=False)
 _state = {"debug": False}
 INTERRUPTED = "interrupted; outputs already complete were kept"  # and temporaries removed (fsutil)
 
@@ -128,6 +129,13 @@ def align(
     offline: Annotated[
         bool, typer.Option("--offline", help="Never download a whisper model; use the cache or a .pt path.")
     ] = False,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="Replace an existing -o file that is not alignment JSON (the recording and script: never).",
+        ),
+    ] = False,
 ) -> None:
     """Align a script to a recording and write alignment.json (speech start/end per fragment, word timings)."""
     from production.align.run import align_files
@@ -143,6 +151,7 @@ def align(
             cross_check=cross_check,
             progress=progress,
             offline=offline,
+            overwrite=overwrite,
         )
     err.print(
         f"wrote {escape(str(output))} ({len(result.alignment.fragments)} fragments, engine {result.alignment.engine})"
@@ -190,14 +199,14 @@ def produce(
     failed = [r for r in results if r.error]
     for r in results:
         if r.error:
-            err.print(f"[red]failed[/red] {escape(str(r.folder))}: {escape(r.error)}", highlight=False)
+            err.print(f"[red]failed[/red] {escape(shown(r.folder))}: {escape(r.error)}", highlight=False)
             if _state["debug"] and r.exception is not None:
                 import traceback
 
                 traceback.print_exception(r.exception)
         else:
             err.print(
-                f"[green]done[/green] {escape(str(r.folder))}/build ({r.seconds:.1f} s; {r.summary})", highlight=False
+                f"[green]done[/green] {escape(shown(r.folder))}/build ({r.seconds:.1f} s; {r.summary})", highlight=False
             )
     if len(results) > 1:
         names = f": {', '.join(str(r.folder) for r in failed)}" if failed else ""
@@ -318,6 +327,13 @@ def credits(
         Optional[Path],
         typer.Option("-o", "--output", help="Where to write the preview PNG.", readable=False),
     ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="Replace an existing -o file that is not an earlier preview (the episode's own files: never).",
+        ),
+    ] = False,
 ) -> None:
     """Show the episode's credits (bilingual roles); with --preview, render a contact sheet of the roll."""
     from production.ingest import credits_for_episode, preview_credits
@@ -329,7 +345,7 @@ def credits(
         err.print(f"warning: {w}", markup=False)
     if preview:
         with interruptible():
-            path = preview_credits(episode_dir, output)
+            path = preview_credits(episode_dir, output, overwrite=overwrite)
         err.print(f"wrote {escape(str(path))}")
 
 
@@ -387,6 +403,11 @@ def main() -> None:
     except KeyboardInterrupt:  # outside a command (typer handles the inside: see interruptible)
         err.print(INTERRUPTED, markup=False, highlight=False)
         sys.exit(130)
+    except OSError as e:  # a file operation the library did not expect to fail: still one line
+        if debug:
+            raise
+        err.print(f"error: {explain_os_error(e, doing='use')}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(1)
     except Exception as e:  # click usage errors and unexpected bugs: one line, no traceback
         if isinstance(e, _usage_error_type()) and hasattr(e, "show"):
             e.show()

@@ -34,6 +34,9 @@ LOUDNESS_PROFILES = ("podcast", "broadcast", "us-broadcast")
 SAFE_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 SLUG_HASH_CHARS = 8  # hex digits of sha256 appended to a slug made from an unsafe folder name
 DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*")  # a quoted date with a time (RFC 3339)
+# bytes: output names add up to ~30 (".bilingual.ass" plus an atomic write's ".XXXXXXXX.part"), and a
+# file name may have 255 (NAME_MAX on ext4, XFS, tmpfs); a longer slug is cut and given a hash
+SLUG_MAX_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -248,11 +251,11 @@ def slug_for(name: str) -> str:
     '-', '_', '.'); otherwise its safe ASCII parts joined by '-' plus a short hash of the full
     name, so folders that differ only in other characters never share file names or a guid."""
     name = same_form(name)  # the same visible name typed on macOS (NFD) or elsewhere (NFC)
-    if SAFE_SLUG.fullmatch(name):
-        return name
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    kept = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name).strip("-._")
     digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:SLUG_HASH_CHARS]
+    if SAFE_SLUG.fullmatch(name):
+        return name if len(name) <= SLUG_MAX_CHARS else f"{name[: SLUG_MAX_CHARS - SLUG_HASH_CHARS - 1]}-{digest}"
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    kept = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name).strip("-._")[: SLUG_MAX_CHARS - SLUG_HASH_CHARS - 1]
     return f"{kept}-{digest}" if kept else f"episode-{digest}"
 
 

@@ -33,7 +33,13 @@ def ingest(episode: Episode) -> Ingested:
     script = parse_script(text)
     if episode.title:
         script = _with_title(script, episode.title)
-    pairs = load_translation(episode.translation, script) if episode.translation else None
+    pairs = None
+    if episode.translation:
+        from .captions import CaptionSettings
+        from .episode import table_settings
+
+        captions = table_settings(CaptionSettings, "captions", dict(episode.captions))
+        pairs = load_translation(episode.translation, script, convert_traditional=captions.convert_traditional)
     return Ingested(episode, script, pairs, script_summary(script, pairs))
 
 
@@ -67,10 +73,24 @@ def credits_for_episode(folder: str | Path) -> tuple[list[str], list[str]]:
     return lines, list(roll.warnings)
 
 
-def preview_credits(folder: str | Path, output: Path | None = None) -> Path:
-    """A PNG contact sheet of the credit roll (default: build/.work/credits-preview.png)."""
+def preview_credits(folder: str | Path, output: Path | None = None, overwrite: bool = False) -> Path:
+    """A PNG contact sheet of the credit roll (default: build/.work/credits-preview.png).
+
+    ``output`` is never one of the episode's files (episode.toml, script, translation, recording,
+    cover), also through a link; an existing file that is not an earlier preview needs ``overwrite``."""
     from .credits import preview_png, roll_settings
+    from .credits.render import is_preview_png
+    from .episode import EPISODE_FILE
+    from .fsutil import guard_output
 
     episode = load_episode(folder, require_audio=False)
     out = output or episode.build_dir / ".work" / "credits-preview.png"
+    inputs = {
+        EPISODE_FILE: episode.folder / EPISODE_FILE,
+        "script": episode.script,
+        "translation": episode.translation,
+        "host recording": episode.host_audio,
+        "cover": episode.cover,
+    }
+    guard_output(out, inputs, "credits preview PNG", is_preview_png, overwrite)
     return preview_png(credit_roll_for_episode(folder), out, roll_settings(episode.credit_roll))

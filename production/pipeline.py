@@ -7,6 +7,7 @@ reports progress through a callback ``(stage, fraction, message)``.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import multiprocessing
@@ -20,8 +21,9 @@ from typing import Any
 
 from . import __version__
 from .cache import StageState, fingerprint, hash_text
-from .episode import Episode, load_episode
+from .episode import EPISODE_FILE, Episode, load_episode
 from .errors import LockedError, ProductionError
+from .fsutil import explain_os_error, prepare_build, shown
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +112,15 @@ class BuildLock:
         self.fh: Any = None
 
     def __enter__(self) -> BuildLock:
+        try:
+            return self._acquire()
+        except OSError as err:  # read-only build/, a full disk, a file where .work/ should be
+            if self.fh is not None:
+                with contextlib.suppress(OSError):  # closing flushes the same unwritable pid again
+                    self.fh.close()
+            raise explain_os_error(err, self.path if err.filename is None else None) from err
+
+    def _acquire(self) -> BuildLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.fh = open(self.path, "a+")
         try:
@@ -142,6 +153,16 @@ def remove_stale_parts(build: Path) -> list[Path]:
     return stale
 
 
+def episode_inputs(episode: Episode) -> dict[str, Path | None]:
+    """The files an episode's produce reads and never writes, by their episode.toml key."""
+    return {
+        "script": episode.script,
+        "translation": episode.translation,
+        "host_audio": episode.host_audio,
+        "cover": episode.cover,
+    }
+
+
 def _select(options: ProduceOptions) -> tuple[set[str], set[str]]:
     """(stages to force, stages allowed to run) from --force/--only/--from."""
     for name in (options.only, options.from_stage):
@@ -155,9 +176,38 @@ def _select(options: ProduceOptions) -> tuple[set[str], set[str]]:
     return (set(STAGE_NAMES) if options.force else set()), set(STAGE_NAMES)
 
 
+def _needed_for(stage: str, stages: Sequence[Stage]) -> set[str]:
+    """``stage`` and every stage it uses, directly or through another."""
+    by_name = {s.name: s for s in stages}
+    needed, todo = set(), [stage]
+    while todo:
+        name = todo.pop()
+        if name not in needed:
+            needed.add(name)
+            todo.extend(by_name[name].depends)
+    return needed
+
+
+def require_upstream(ctx: Context, stage: Stage) -> None:
+    """``--only X``: a stage X uses whose outputs are missing is named, with the command to run."""
+    missing = [p for p in stage.outputs(ctx) if not p.exists()]
+    if missing:
+        folder = ctx.episode.folder
+        raise ProductionError(
+            f"--only {ctx.options.only} needs the {stage.name} stage's output {shown(missing[0].relative_to(folder))}, "
+            f"which is missing: run `perspective produce --from {stage.name} {shown(folder)}` first "
+            f"(or produce without --only)"
+        )
+
+
 def run_stages(ctx: Context, stages: Sequence[Stage], result: ProduceResult) -> None:
     forced, allowed = _select(ctx.options)
+    needed = _needed_for(ctx.options.only, stages) if ctx.options.only else {s.name for s in stages}
     for stage in stages:
+        if stage.name not in needed:  # --only X: stages X does not use are neither loaded nor run
+            continue
+        if stage.name not in allowed:
+            require_upstream(ctx, stage)
         files, settings = stage.inputs(ctx)
         upstream = [ctx.fingerprints[name] for name in stage.depends]
         fp = fingerprint(files, {"settings": settings, "version": __version__}, upstream)
@@ -184,11 +234,13 @@ def produce_episode(
     options = options or ProduceOptions()
     result = ProduceResult(Path(folder))
     started = time.monotonic()
+    loaded = False
     try:
         check_stage_names(options)
         episode = load_episode(folder)
+        loaded = True
         check_tables(episode)
-        make_build_dir(episode.build_dir)
+        prepare_build(episode.build_dir, episode_inputs(episode))
         with BuildLock(episode.build_dir):
             remove_stale_parts(episode.build_dir)
             state = StageState(episode.build_dir / WORK_DIR / "stages.json")
@@ -197,6 +249,14 @@ def produce_episode(
     except ProductionError as err:
         result.error = str(err)
         result.exception = err
+    except OSError as err:  # the lock, a folder that vanished, a full disk: one line naming the path
+        result.error = str(explain_os_error(err, near=Path(folder) / "build"))
+        result.exception = err
+    if result.error and loaded and not (Path(folder) / EPISODE_FILE).is_file():  # a write may recreate it
+        result.error = (
+            f"the episode folder {shown(folder)} disappeared while producing (moved or deleted?); "
+            "put it back and run again"
+        )
     result.seconds = time.monotonic() - started
     return result
 
@@ -206,18 +266,6 @@ def check_stage_names(options: ProduceOptions) -> None:
     for flag, name in (("--only", options.only), ("--from", options.from_stage)):
         if name is not None and name not in STAGE_NAMES:
             raise ProductionError(f"{flag} {name!r} is not a stage; stages are: {', '.join(STAGE_NAMES)}")
-
-
-def make_build_dir(build: Path) -> None:
-    """Create build/ and build/.work/; a file in the way is a clear error, not a crash."""
-    for folder in (build, build / WORK_DIR):
-        if folder.exists() and not folder.is_dir():
-            raise ProductionError(f"{folder} is a file, not a folder: move or rename it, then produce again")
-    try:
-        (build / WORK_DIR).mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        reason = err.strerror or err
-        raise ProductionError(f"cannot create {build / WORK_DIR}: {reason}; check the folder's permissions") from err
 
 
 def distinct_folders(folders: Sequence[str | Path]) -> tuple[list[Path], list[tuple[Path, Path]]]:

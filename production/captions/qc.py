@@ -25,6 +25,7 @@ from ..align.base import read_alignment
 from ..errors import ProductionError
 from ..models import Cue, Word
 from .formats import get_format
+from .formats.ass import FONT_TAG
 from .measure import en_chars, reading_chars, split_stacked, zh_width
 from .segment import word_pieces
 from .settings import TIME_GRID_MS, CaptionSettings, grid_ceil
@@ -445,7 +446,7 @@ def _markup(path: Path, text: str, lang: str) -> list[QcIssue]:
     pattern = _RAW_MARKUP[path.suffix]
     issues = []
     for i, body in enumerate(_cue_bodies(path.suffix, text)):
-        if pattern.search(body):
+        if pattern.search(FONT_TAG.sub("", body) if path.suffix == ".ass" else body):  # fallback fonts are ours
             issues.append(
                 QcIssue(
                     i,
