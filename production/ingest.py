@@ -69,8 +69,8 @@ def credits_for_episode(folder: str | Path) -> tuple[list[str], list[str]]:
 
 def preview_credits(folder: str | Path, output: Path | None = None) -> Path:
     """A PNG contact sheet of the credit roll (default: build/.work/credits-preview.png)."""
-    from .credits import preview_png, roll_settings
+    from .credits import preview_png
 
     episode = load_episode(folder, require_audio=False)
     out = output or episode.build_dir / ".work" / "credits-preview.png"
-    return preview_png(credit_roll_for_episode(folder), out, roll_settings(episode.credit_roll))
+    return preview_png(credit_roll_for_episode(folder), out, episode.credit_roll)

@@ -11,35 +11,22 @@ import fcntl
 import logging
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .cache import StageState, fingerprint, hash_text
-from .episode import Episode, load_episode
+from .cache import StageState, fingerprint
+from .episode import load_episode
 from .errors import LockedError, ProductionError
+from .layout import WORK_DIR, BuildLayout
+from .stagekit import STAGE_NAMES, Context, ProduceOptions, Progress, Stage
+from .stages import STAGES
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, float, str], None]
-STAGE_NAMES = ("ingest", "align", "captions", "credits", "master", "video", "publish")
-WORK_DIR = ".work"  # intermediates inside build/ (hidden; not a deliverable)
-
-
-@dataclass(frozen=True)
-class ProduceOptions:
-    force: bool = False  # redo every stage even when up to date
-    only: str | None = None  # run just this stage (its inputs must exist)
-    from_stage: str | None = None  # redo from this stage on
-    engine: str | None = None  # overrides episode.toml's engine
-    whisper_model: str | None = None  # overrides episode.toml's whisper_model
-    offline: bool = False  # never download a named whisper model (cache or .pt path only)
-    loudness: str | None = None  # overrides episode.toml's loudness profile
-    burn_in: bool = True  # burn bilingual captions into the MP4
-    video: bool = True  # render the MP4 at all
+__all__ = ["STAGE_NAMES", "WORK_DIR", "BuildLock", "ProduceOptions", "ProduceResult", "produce_episode", "produce_many"]
 
 
 @dataclass
@@ -56,47 +43,6 @@ class ProduceResult:
         return f"ran {', '.join(self.ran) or 'nothing'}; up to date: {', '.join(self.skipped) or 'none'}"
 
 
-@dataclass
-class Context:
-    episode: Episode
-    options: ProduceOptions
-    progress: Progress
-    state: StageState
-    products: dict[str, Any] = field(default_factory=dict)
-    fingerprints: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def build(self) -> Path:
-        return self.episode.build_dir
-
-    @property
-    def work(self) -> Path:
-        return self.build / WORK_DIR
-
-    def out(self, suffix: str) -> Path:
-        return self.build / f"{self.episode.slug}{suffix}"
-
-    def report(self, stage: str) -> Callable[[float, str], None]:
-        def tell(fraction: float, message: str = "") -> None:
-            self.progress(stage, fraction, message)
-
-        return tell
-
-
-@dataclass(frozen=True)
-class Stage:
-    name: str
-    run: Callable[[Context], None]  # does the work, fills ctx.products
-    load: Callable[[Context], None]  # restores ctx.products from outputs when skipped
-    inputs: Callable[[Context], tuple[list[Path], Any]]  # (files, settings) that decide freshness
-    outputs: Callable[[Context], list[Path]]
-    depends: tuple[str, ...] = ()  # upstream stages whose results this one uses
-
-
-def _noop(ctx: Context) -> None:
-    return None
-
-
 def _quiet(stage: str, fraction: float, message: str = "") -> None:
     return None
 
@@ -105,7 +51,7 @@ class BuildLock:
     """An exclusive lock on build/: a second produce on the same episode refuses at once."""
 
     def __init__(self, build: Path) -> None:
-        self.path = build / WORK_DIR / "lock"
+        self.path = BuildLayout(build, "").lock
         self.fh: Any = None
 
     def __enter__(self) -> BuildLock:
@@ -156,40 +102,56 @@ def _select(options: ProduceOptions) -> tuple[set[str], set[str]]:
 
 def run_stages(ctx: Context, stages: Sequence[Stage], result: ProduceResult) -> None:
     forced, allowed = _select(ctx.options)
+    tokens: dict[str, str] = {}
     for stage in stages:
-        files, settings = stage.inputs(ctx)
-        upstream = [ctx.fingerprints[name] for name in stage.depends]
-        fp = fingerprint(files, {"settings": settings, "version": __version__}, upstream)
-        ctx.fingerprints[stage.name] = fp
-        current = ctx.state.is_current(stage.name, fp, stage.outputs(ctx))
+        ctx.stage = stage
+        inputs = stage.inputs(ctx)
+        upstream = [tokens[name] for name in stage.reads]
+        fp = fingerprint(stage.name, stage.version, inputs.files, inputs.settings, upstream)
+        outputs = stage.outputs(ctx)
+        current = ctx.state.is_current(stage.name, fp, outputs)
         if stage.name not in allowed or (current and stage.name not in forced):
             stage.load(ctx)
+            tokens[stage.name] = ctx.state.token(stage.name)
             result.skipped.append(stage.name)
             ctx.progress(stage.name, 1.0, "up to date")
             continue
         ctx.progress(stage.name, 0.0, "")
+        before = ctx.state.recorded_outputs(stage.name)
         stage.run(ctx)
-        ctx.state.record(stage.name, fp)
+        _remove_superseded(ctx.build, before, outputs)
+        ctx.state.record(stage.name, fp, stage.outputs(ctx))
+        tokens[stage.name] = ctx.state.token(stage.name)
         result.ran.append(stage.name)
         ctx.progress(stage.name, 1.0, "done")
+    ctx.stage = None
+
+
+def _remove_superseded(build: Path, before: Mapping[str, object], outputs: Sequence[Path]) -> None:
+    """Delete files this stage wrote last time and no longer writes (outputs named after another
+    slug, in a build/ copied from another episode folder); only files the state records."""
+    keep = {p.relative_to(build).as_posix() for p in outputs}
+    for rel in sorted(set(before) - keep):
+        path = build / rel
+        if not Path(rel).is_absolute() and ".." not in Path(rel).parts and path.is_file():
+            path.unlink()
+            log.info("removed %s, superseded by this run's outputs", rel)
 
 
 def produce_episode(
     folder: str | Path, options: ProduceOptions | None = None, progress: Progress | None = None
 ) -> ProduceResult:
     """Produce one episode; a ProductionError becomes ``result.error`` (one line)."""
-    from .stages import STAGES, check_tables
-
     options = options or ProduceOptions()
     result = ProduceResult(Path(folder))
     started = time.monotonic()
     try:
+        _select(options)
         episode = load_episode(folder)
-        check_tables(episode)
         episode.build_dir.mkdir(parents=True, exist_ok=True)
         with BuildLock(episode.build_dir):
             remove_stale_parts(episode.build_dir)
-            state = StageState(episode.build_dir / WORK_DIR / "stages.json")
+            state = StageState(episode.layout.state, episode.build_dir)
             ctx = Context(episode, options, progress or _quiet, state)
             run_stages(ctx, STAGES, result)
     except ProductionError as err:
@@ -222,7 +184,3 @@ def produce_many(
             if progress:
                 progress("episodes", len(results) / len(folders), str(folder))
         return results
-
-
-def settings_digest(obj: Any) -> str:
-    return hash_text(repr(obj))
