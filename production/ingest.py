@@ -72,5 +72,5 @@ def preview_credits(folder: str | Path, output: Path | None = None) -> Path:
     from .credits import preview_png
 
     episode = load_episode(folder, require_audio=False)
-    out = output or episode.build_dir / ".work" / "credits-preview.png"
+    out = output or episode.layout.credits_preview
     return preview_png(credit_roll_for_episode(folder), out, episode.credit_roll)

@@ -30,6 +30,7 @@ MASTER_REPORT_FILE = "master.json"
 ROLL_VIDEO_FILE = "credit-roll.mp4"
 ROLL_INFO_FILE = "credit-roll.json"
 DEVIATIONS_FILE = "deviations.txt"
+CREDITS_PREVIEW_FILE = "credits-preview.png"  # `perspective credits --preview`
 
 # when a caption file exists
 ALWAYS, WITH_TRANSLATION, WITH_TRADITIONAL = "always", "translation", "traditional"
@@ -155,3 +156,7 @@ class BuildLayout:
     @property
     def deviations(self) -> Path:
         return self.work / DEVIATIONS_FILE
+
+    @property
+    def credits_preview(self) -> Path:
+        return self.work / CREDITS_PREVIEW_FILE

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..align.base import read_alignment
 from ..errors import ProductionError
-from ..layout import AGREEING, ALWAYS, CAPTION_FILES, BuildLayout, caption_files
+from ..layout import AGREEING, ALIGNMENT_FILE, ALWAYS, CAPTION_FILES, BuildLayout, caption_files
 from ..models import Cue, Word
 from .formats import get_format
 from .measure import en_chars, reading_chars, split_stacked, zh_width
@@ -508,7 +508,7 @@ def _timeline(cues: Sequence[Cue]) -> list[tuple[int, int, tuple[str, ...]]]:
 def _alignment_words(build_dir: Path, offset_ms: int, max_chars: int) -> list[Word]:
     """The aligned words on the captions' clock; a word longer than a line in the pieces the
     captions show it in (segment.word_pieces), each with its share of the word's time."""
-    path = build_dir / "alignment.json"
+    path = build_dir / ALIGNMENT_FILE
     if not path.is_file():
         return []
     try:
