@@ -164,5 +164,8 @@ def check_episode(folder: str | Path) -> list[Finding]:
         try:
             findings += check(episode)
         except ProductionError as err:
-            findings.append(Finding("error", f"{name}: {err}"))
+            # every check reads build/ outputs, which produce writes: the reader's own remedy
+            # (about a host's file, e.g. "export it again") does not apply to them
+            reason = str(err).rsplit("; ", 1)[0]
+            findings.append(Finding("error", f"{name}: {reason}; run `perspective produce {episode.folder}`"))
     return findings

@@ -1,8 +1,10 @@
 """Named stages from an episode folder to a publishable build/.
 
-ingest → align → captions → credits → master → video → publish. Each stage skips itself when
-the content hashes of its inputs and its settings are unchanged (``force`` redoes them), and
-reports progress through a callback ``(stage, fraction, message)``.
+ingest → align → captions → credits → master → video → publish (the table is stages.py; the
+typed results they hand on are stagekit.py; file names are layout.py). A stage skips itself
+when its fingerprint (code version, input contents, settings, the results it reads) is
+unchanged and its outputs on disk are the ones it recorded (cache.py); ``force`` redoes it.
+Progress goes to a callback ``(stage, fraction, message)``.
 """
 
 from __future__ import annotations
