@@ -22,13 +22,13 @@ def _expected(base: Any, name: str) -> type | None:
     return type(value) if type(value) in _WORDS else None
 
 
-def _checked(table: str, key: str, value: Any, expected: type | None) -> Any:
+def _checked(where: str, key: str, value: Any, expected: type | None, error: type[ProductionError]) -> Any:
     if expected is None:
         return value
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if isinstance(value, bool) != (expected is bool) or not isinstance(value, expected):
-        raise EpisodeError(f"{EPISODE_FILE} [{table}] {key} must be {_WORDS[expected]}, not {value!r}: fix it")
+        raise error(f"{where} {key} must be {_WORDS[expected]}, not {value!r}: fix it")
     return value
 
 
@@ -38,21 +38,28 @@ def load_table(
     values: Mapping[str, Any] | None,
     base: T | None = None,
     problems: Callable[[T], Iterable[str]] | None = None,
+    *,
+    where: str | None = None,
+    error: type[ProductionError] = EpisodeError,
 ) -> T:
     """``base`` (default ``cls()``) with the table's ``values``; an EpisodeError naming the table
     and key for an unknown key, a value of the wrong type, or a value ``cls`` or ``problems``
-    (a function listing what is impossible about the result) refuses."""
+    (a function listing what is impossible about the result) refuses.
+
+    ``where`` and ``error`` serve settings that come from elsewhere than episode.toml (an
+    engine's keyword arguments): the messages start with ``where``, raised as ``error``."""
+    where = where or f"{EPISODE_FILE} [{table}]"
     start: Any = base if base is not None else cls()
     known = sorted(f.name for f in dataclasses.fields(start))
     checked: dict[str, Any] = {}
     for key, value in (values or {}).items():
         if key not in known:
-            raise EpisodeError(f"{EPISODE_FILE} [{table}] has unknown key {key!r}: use one of {', '.join(known)}")
-        checked[key] = _checked(table, key, value, _expected(start, key))
+            raise error(f"{where} has unknown key {key!r}: use one of {', '.join(known)}")
+        checked[key] = _checked(where, key, value, _expected(start, key), error)
     try:
         result: T = dataclasses.replace(start, **checked)
     except (TypeError, ValueError, ProductionError) as err:
-        raise EpisodeError(f"{EPISODE_FILE} [{table}]: {err}; fix that value") from err
+        raise error(f"{where}: {err}; fix that value") from err
     for problem in problems(result) if problems else ():
-        raise EpisodeError(f"{EPISODE_FILE} [{table}]: {problem}; fix that key")
+        raise error(f"{where}: {problem}; fix that key")
     return result
