@@ -10,7 +10,7 @@ import json
 import logging
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .demo import SYNTHETIC_LABEL
 from .fsutil import write_json
@@ -30,7 +30,7 @@ from .stagekit import (
 
 if TYPE_CHECKING:
     from .credits import CreditRoll
-    from .mastering import MasteringSettings, MasterReport
+    from .mastering import MasteringSettings
     from .publish import PublishInputs
     from .tags import Chapter, EpisodeTags
     from .video import VideoSettings
@@ -276,19 +276,14 @@ def _master_run(ctx: Context) -> None:
     ctx.products.master = MasterResult(report)
 
 
-def _master_report(data: dict[str, object]) -> MasterReport:
+def _master_load(ctx: Context) -> None:
     """master.json (MasterReport.to_dict) back into the report."""
     from .mastering import MasterReport
     from .tags import Chapter
 
-    chapters = data.get("chapters") or []
-    assert isinstance(chapters, list)
-    return MasterReport(**{**data, "chapters": tuple(Chapter(**c) for c in chapters)})  # type: ignore[arg-type]
-
-
-def _master_load(ctx: Context) -> None:
-    data = json.loads(ctx.layout.master_report.read_text(encoding="utf-8"))
-    ctx.products.master = MasterResult(_master_report(data))
+    data: dict[str, Any] = json.loads(ctx.layout.master_report.read_text(encoding="utf-8"))
+    chapters = tuple(Chapter(**c) for c in data.pop("chapters", ()))
+    ctx.products.master = MasterResult(MasterReport(**data, chapters=chapters))
 
 
 def _master_inputs(ctx: Context) -> StageInputs:
