@@ -8,6 +8,7 @@ One real episode is produced once per module; every case works on a copy of it.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -118,6 +119,10 @@ def test_a_copied_episode_follows_its_new_folder(produced: Path, tmp_path: Path)
     assert "next-week.mp3" in {f["name"] for f in manifest["files"]}
     feed = (build / "feed-item.xml").read_text(encoding="utf-8")
     assert "next-week.mp3" in feed and f"{NAME}.mp3" not in feed
+    guid = re.search(r"<guid[^>]*>([^<]+)</guid>", feed)
+    old_feed = (produced / "build" / "feed-item.xml").read_text(encoding="utf-8")
+    old_guid = re.search(r"<guid[^>]*>([^<]+)</guid>", old_feed)
+    assert guid and old_guid and guid.group(1) != old_guid.group(1) and "next-week" in guid.group(1)
     assert manifest != old
     assert errors(copy) == []
     assert produce_episode(copy).ran == []
