@@ -51,8 +51,11 @@ def errors(folder: Path) -> list[str]:
 def test_a_package_version_bump_reruns_nothing(
     produced: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(production, "__version__", "99.0.0")
-    monkeypatch.setattr(production.publish.inputs, "__version__", "99.0.0")
+    # every module's own binding of the version (``from . import __version__``) too
+    for module in [m for name, m in sys.modules.items() if name.split(".")[0] == "production"]:
+        if hasattr(module, "__version__"):
+            monkeypatch.setattr(module, "__version__", "99.0.0")
+    assert production.publish.inputs.__version__ == "99.0.0"
     episode = copy_to(produced, tmp_path / "elsewhere")
     result = produce_episode(episode)
     assert result.error == "" and result.ran == [], result.summary
