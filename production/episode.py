@@ -19,8 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from .assets import assets_dir
+from .captions.settings import CaptionSettings
+from .credits.layout import RollSettings, roll_settings
 from .errors import EpisodeError
+from .layout import BuildLayout
+from .mastering.settings import MasteringSettings
+from .settings import load_table
 from .show import Show, inherit, load_show
+from .video.settings import VideoSettings
 
 ASSETS_DIR = assets_dir()
 EPISODE_FILE = "episode.toml"
@@ -60,10 +66,12 @@ class Episode:
     cover: Path | None = None
     credits: dict[str, list[str]] | None = None  # overrides the script's credits block
     names_zh: dict[str, str] = field(default_factory=dict)  # person -> Chinese name
-    captions: dict[str, Any] = field(default_factory=dict)  # CaptionSettings overrides
-    mastering: dict[str, Any] = field(default_factory=dict)  # MasteringSettings overrides
-    video: dict[str, Any] = field(default_factory=dict)  # VideoSettings overrides
-    credit_roll: dict[str, Any] = field(default_factory=dict)  # RollSettings overrides
+    # the settings tables, resolved and validated once by load_episode (defaults where absent)
+    captions: CaptionSettings = field(default_factory=CaptionSettings)
+    mastering: MasteringSettings = field(default_factory=MasteringSettings)
+    video: VideoSettings = field(default_factory=VideoSettings)
+    credit_roll: RollSettings = field(default_factory=RollSettings)
+    explicit: frozenset[str] = frozenset()  # "table.key" for every key a settings table set
     # date = 2026-12-01T09:30:00+08:00: the moment, for the feed's pubDate (None: a plain date)
     published: dt.datetime | None = None
     show_settings: Show | None = None  # the episodes root's show.toml (production/show.py)
@@ -71,6 +79,11 @@ class Episode:
     @property
     def build_dir(self) -> Path:
         return self.folder / BUILD_DIR
+
+    @property
+    def layout(self) -> BuildLayout:
+        """Every build/ output's path, and which ones this episode has."""
+        return BuildLayout(self.build_dir, self.slug, self.translation is not None, self.captions.traditional)
 
 
 def _fail(key: str, message: str) -> EpisodeError:
@@ -179,6 +192,7 @@ FIELDS: dict[str, tuple[bool, Callable[[str, Any], Any]]] = {
     "credit_roll": (False, _table),
 }
 PATH_KEYS = ("script", "host_audio", "translation", "cover")
+SETTINGS_TABLES = ("captions", "mastering", "video", "credit_roll")
 
 
 def same_form(name: str) -> str:
@@ -259,40 +273,6 @@ def slug_for(name: str) -> str:
     return f"{kept}-{digest}" if kept else f"episode-{digest}"
 
 
-_SETTING_WORDS = {bool: "true or false", int: "a whole number", float: "a number", str: "a string in quotes"}
-
-
-def _setting_type(cls: Any, name: str) -> type | None:
-    """bool/int/float/str when the field's default is one of those (what TOML can check), else None."""
-    f = next(f for f in dataclasses.fields(cls) if f.name == name)
-    default = f.default if f.default is not dataclasses.MISSING else None
-    return type(default) if type(default) in _SETTING_WORDS else None
-
-
-def _fits(value: Any, expected: type) -> bool:
-    if isinstance(value, bool) or expected is bool:
-        return isinstance(value, bool) and expected is bool
-    return isinstance(value, expected) or (expected is float and isinstance(value, int))
-
-
-def table_settings(cls: Any, table: str, overrides: dict[str, Any]) -> Any:
-    """``cls(**overrides)`` for an episode.toml settings table (``[captions]``, ``[video]`` …):
-    an EpisodeError naming the table and key for an unknown key or a value of the wrong type."""
-    known = sorted(f.name for f in dataclasses.fields(cls))
-    for key, value in overrides.items():
-        if key not in known:
-            raise EpisodeError(f"{EPISODE_FILE} [{table}] has unknown key {key!r}: use one of {', '.join(known)}")
-        expected = _setting_type(cls, key)
-        if expected is not None and not _fits(value, expected):
-            raise EpisodeError(
-                f"{EPISODE_FILE} [{table}] {key} must be {_SETTING_WORDS[expected]}, not {value!r}: fix it"
-            )
-    try:
-        return cls(**overrides)
-    except (TypeError, ValueError) as err:
-        raise EpisodeError(f"{EPISODE_FILE} [{table}]: {err}; fix that value") from err
-
-
 def load_episode(folder: str | Path, require_audio: bool = True) -> Episode:
     """Read and validate ``folder/episode.toml``.
 
@@ -314,4 +294,20 @@ def load_episode(folder: str | Path, require_audio: bool = True) -> Episode:
         values["published"] = values["date"]
         values["date"] = values["date"].date()
     show, slug = load_show(root.resolve().parent), slug_for(root.resolve().name)
-    return Episode(folder=root.resolve(), slug=slug, show_settings=show, **inherit(show, values, slug))
+    values = inherit(show, values, slug)
+    tables = {key: values.pop(key, {}) for key in SETTINGS_TABLES}
+    explicit = frozenset(f"{table}.{key}" for table, keys in tables.items() for key in keys)
+    mastering_base = MasteringSettings(profile=values.get("loudness", "podcast"))
+    if values.get("cover"):
+        mastering_base = dataclasses.replace(mastering_base, cover=values["cover"])
+    return Episode(
+        folder=root.resolve(),
+        slug=slug,
+        show_settings=show,
+        captions=load_table(CaptionSettings, "captions", tables["captions"]),
+        mastering=load_table(MasteringSettings, "mastering", tables["mastering"], mastering_base),
+        video=load_table(VideoSettings, "video", tables["video"]),
+        credit_roll=roll_settings(tables["credit_roll"]),
+        explicit=explicit,
+        **values,
+    )

@@ -35,11 +35,9 @@ def ingest(episode: Episode) -> Ingested:
         script = _with_title(script, episode.title)
     pairs = None
     if episode.translation:
-        from .captions import CaptionSettings
-        from .episode import table_settings
-
-        captions = table_settings(CaptionSettings, "captions", dict(episode.captions))
-        pairs = load_translation(episode.translation, script, convert_traditional=captions.convert_traditional)
+        pairs = load_translation(
+            episode.translation, script, convert_traditional=episode.captions.convert_traditional
+        )
     return Ingested(episode, script, pairs, script_summary(script, pairs))
 
 
@@ -78,13 +76,13 @@ def preview_credits(folder: str | Path, output: Path | None = None, overwrite: b
 
     ``output`` is never one of the episode's files (episode.toml, script, translation, recording,
     cover), also through a link; an existing file that is not an earlier preview needs ``overwrite``."""
-    from .credits import preview_png, roll_settings
+    from .credits import preview_png
     from .credits.render import is_preview_png
     from .episode import EPISODE_FILE
     from .fsutil import guard_output
 
     episode = load_episode(folder, require_audio=False)
-    out = output or episode.build_dir / ".work" / "credits-preview.png"
+    out = output or episode.layout.credits_preview
     inputs = {
         EPISODE_FILE: episode.folder / EPISODE_FILE,
         "script": episode.script,
@@ -93,4 +91,4 @@ def preview_credits(folder: str | Path, output: Path | None = None, overwrite: b
         "cover": episode.cover,
     }
     guard_output(out, inputs, "credits preview PNG", is_preview_png, overwrite)
-    return preview_png(credit_roll_for_episode(folder), out, roll_settings(episode.credit_roll))
+    return preview_png(credit_roll_for_episode(folder), out, episode.credit_roll)

@@ -1,8 +1,10 @@
 """Named stages from an episode folder to a publishable build/.
 
-ingest → align → captions → credits → master → video → publish. Each stage skips itself when
-the content hashes of its inputs and its settings are unchanged (``force`` redoes them), and
-reports progress through a callback ``(stage, fraction, message)``.
+ingest → align → captions → credits → master → video → publish (the table is stages.py; the
+typed results they hand on are stagekit.py; file names are layout.py). A stage skips itself
+when its fingerprint (code version, input contents, settings, the results it reads) is
+unchanged and its outputs on disk are the ones it recorded (cache.py); ``force`` redoes it.
+Progress goes to a callback ``(stage, fraction, message)``.
 """
 
 from __future__ import annotations
@@ -13,36 +15,23 @@ import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .cache import StageState, fingerprint, hash_text
+from .cache import StageState, fingerprint
 from .episode import EPISODE_FILE, Episode, load_episode
 from .errors import LockedError, ProductionError
 from .fsutil import explain_os_error, prepare_build, shown
+from .layout import WORK_DIR, BuildLayout
+from .stagekit import STAGE_NAMES, Context, ProduceOptions, Progress, Stage
+from .stages import STAGES
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, float, str], None]
-STAGE_NAMES = ("ingest", "align", "captions", "credits", "master", "video", "publish")
-WORK_DIR = ".work"  # intermediates inside build/ (hidden; not a deliverable)
-
-
-@dataclass(frozen=True)
-class ProduceOptions:
-    force: bool = False  # redo every stage even when up to date
-    only: str | None = None  # run just this stage (its inputs must exist)
-    from_stage: str | None = None  # redo from this stage on
-    engine: str | None = None  # overrides episode.toml's engine
-    whisper_model: str | None = None  # overrides episode.toml's whisper_model
-    offline: bool = False  # never download a named whisper model (cache or .pt path only)
-    loudness: str | None = None  # overrides episode.toml's loudness profile
-    burn_in: bool = True  # burn bilingual captions into the MP4
-    video: bool = True  # render the MP4 at all
+__all__ = ["STAGE_NAMES", "WORK_DIR", "BuildLock", "ProduceOptions", "ProduceResult", "produce_episode", "produce_many"]
 
 
 @dataclass
@@ -59,47 +48,6 @@ class ProduceResult:
         return f"ran {', '.join(self.ran) or 'nothing'}; up to date: {', '.join(self.skipped) or 'none'}"
 
 
-@dataclass
-class Context:
-    episode: Episode
-    options: ProduceOptions
-    progress: Progress
-    state: StageState
-    products: dict[str, Any] = field(default_factory=dict)
-    fingerprints: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def build(self) -> Path:
-        return self.episode.build_dir
-
-    @property
-    def work(self) -> Path:
-        return self.build / WORK_DIR
-
-    def out(self, suffix: str) -> Path:
-        return self.build / f"{self.episode.slug}{suffix}"
-
-    def report(self, stage: str) -> Callable[[float, str], None]:
-        def tell(fraction: float, message: str = "") -> None:
-            self.progress(stage, fraction, message)
-
-        return tell
-
-
-@dataclass(frozen=True)
-class Stage:
-    name: str
-    run: Callable[[Context], None]  # does the work, fills ctx.products
-    load: Callable[[Context], None]  # restores ctx.products from outputs when skipped
-    inputs: Callable[[Context], tuple[list[Path], Any]]  # (files, settings) that decide freshness
-    outputs: Callable[[Context], list[Path]]
-    depends: tuple[str, ...] = ()  # upstream stages whose results this one uses
-
-
-def _noop(ctx: Context) -> None:
-    return None
-
-
 def _quiet(stage: str, fraction: float, message: str = "") -> None:
     return None
 
@@ -108,7 +56,7 @@ class BuildLock:
     """An exclusive lock on build/: a second produce on the same episode refuses at once."""
 
     def __init__(self, build: Path) -> None:
-        self.path = build / WORK_DIR / "lock"
+        self.path = BuildLayout(build, "").lock
         self.fh: Any = None
 
     def __enter__(self) -> BuildLock:
@@ -184,7 +132,7 @@ def _needed_for(stage: str, stages: Sequence[Stage]) -> set[str]:
         name = todo.pop()
         if name not in needed:
             needed.add(name)
-            todo.extend(by_name[name].depends)
+            todo.extend(by_name[name].reads)
     return needed
 
 
@@ -202,35 +150,51 @@ def require_upstream(ctx: Context, stage: Stage) -> None:
 
 def run_stages(ctx: Context, stages: Sequence[Stage], result: ProduceResult) -> None:
     forced, allowed = _select(ctx.options)
+    tokens: dict[str, str] = {}
     needed = _needed_for(ctx.options.only, stages) if ctx.options.only else {s.name for s in stages}
     for stage in stages:
         if stage.name not in needed:  # --only X: stages X does not use are neither loaded nor run
             continue
+        ctx.stage = stage
         if stage.name not in allowed:
             require_upstream(ctx, stage)
-        files, settings = stage.inputs(ctx)
-        upstream = [ctx.fingerprints[name] for name in stage.depends]
-        fp = fingerprint(files, {"settings": settings, "version": __version__}, upstream)
-        ctx.fingerprints[stage.name] = fp
-        current = ctx.state.is_current(stage.name, fp, stage.outputs(ctx))
+        inputs = stage.inputs(ctx)
+        upstream = [tokens[name] for name in stage.reads]
+        fp = fingerprint(stage.name, stage.version, inputs.files, inputs.settings, upstream)
+        outputs = stage.outputs(ctx)
+        current = ctx.state.is_current(stage.name, fp, outputs)
         if stage.name not in allowed or (current and stage.name not in forced):
             stage.load(ctx)
+            tokens[stage.name] = ctx.state.token(stage.name)
             result.skipped.append(stage.name)
             ctx.progress(stage.name, 1.0, "up to date")
             continue
         ctx.progress(stage.name, 0.0, "")
+        before = ctx.state.recorded_outputs(stage.name)
         stage.run(ctx)
-        ctx.state.record(stage.name, fp)
+        _remove_superseded(ctx.build, before, outputs)
+        ctx.state.record(stage.name, fp, stage.outputs(ctx))
+        tokens[stage.name] = ctx.state.token(stage.name)
         result.ran.append(stage.name)
         ctx.progress(stage.name, 1.0, "done")
+    ctx.stage = None
+
+
+def _remove_superseded(build: Path, before: Mapping[str, object], outputs: Sequence[Path]) -> None:
+    """Delete files this stage wrote last time and no longer writes (outputs named after another
+    slug, in a build/ copied from another episode folder); only files the state records."""
+    keep = {p.relative_to(build).as_posix() for p in outputs}
+    for rel in sorted(set(before) - keep):
+        path = build / rel
+        if not Path(rel).is_absolute() and ".." not in Path(rel).parts and path.is_file():
+            path.unlink()
+            log.info("removed %s, superseded by this run's outputs", rel)
 
 
 def produce_episode(
     folder: str | Path, options: ProduceOptions | None = None, progress: Progress | None = None
 ) -> ProduceResult:
     """Produce one episode; a ProductionError becomes ``result.error`` (one line)."""
-    from .stages import STAGES, check_tables
-
     options = options or ProduceOptions()
     result = ProduceResult(Path(folder))
     started = time.monotonic()
@@ -239,11 +203,10 @@ def produce_episode(
         check_stage_names(options)
         episode = load_episode(folder)
         loaded = True
-        check_tables(episode)
         prepare_build(episode.build_dir, episode_inputs(episode))
         with BuildLock(episode.build_dir):
             remove_stale_parts(episode.build_dir)
-            state = StageState(episode.build_dir / WORK_DIR / "stages.json")
+            state = StageState(episode.layout.state, episode.build_dir)
             ctx = Context(episode, options, progress or _quiet, state)
             run_stages(ctx, STAGES, result)
     except ProductionError as err:
@@ -340,7 +303,3 @@ def produce_many(
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         return results
-
-
-def settings_digest(obj: Any) -> str:
-    return hash_text(repr(obj))
