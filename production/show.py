@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .assets import assets_dir
 from .errors import EpisodeError
 
 SHOW_FILE = "show.toml"
@@ -32,7 +33,7 @@ SHOW_TYPES = ("episodic", "serial")  # itunes:type values (Apple Podcasts RSS re
 # Podcasting 2.0 <podcast:guid>: UUIDv5 of the feed URL (scheme and trailing slashes removed)
 # under this namespace (podcast-namespace docs/1.0.md#guid)
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
-ASSETS_DIR = Path(__file__).resolve().parents[1] / "assets"  # the toolkit's own artwork may be used
+ASSETS_DIR = assets_dir()  # the toolkit's own artwork may be used
 FEED_FILE = "feed.xml"  # the channel feed's name at the destination (URL: base_url + this)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _URL = re.compile(r"https?://[^/\s\"'<>]+(/[^\s\"'<>]*)?")
