@@ -113,6 +113,10 @@ def align(
     offline: Annotated[
         bool, typer.Option("--offline", help="Never download a whisper model; use the cache or a .pt path.")
     ] = False,
+    accept_low_confidence: Annotated[
+        bool,
+        typer.Option("--accept-low-confidence", help="Produce even when the evidence says the script does not match the recording; every sentence is marked low-confidence (check warns, the review page lists them)."),
+    ] = False,
 ) -> None:
     """Align a script to a recording and write alignment.json (speech start/end per fragment, word timings)."""
     from production.align.run import align_files
@@ -128,6 +132,7 @@ def align(
             cross_check=cross_check,
             progress=progress,
             offline=offline,
+            accept_low_confidence=accept_low_confidence,
         )
     err.print(
         f"wrote {escape(str(output))} ({len(result.alignment.fragments)} fragments, engine {result.alignment.engine})"
@@ -150,6 +155,10 @@ def produce(
     offline: Annotated[bool, typer.Option("--offline", help="Never download a whisper model.")] = False,
     loudness: Annotated[Optional[Loudness], typer.Option(help="Loudness profile for the masters.")] = None,
     burn_in: Annotated[bool, typer.Option("--burn-in/--no-burn-in", help="Burn captions into the video.")] = True,
+    accept_low_confidence: Annotated[
+        bool,
+        typer.Option("--accept-low-confidence", help="Produce even when the evidence says the script does not match the recording; every sentence is marked low-confidence (check warns, the review page lists them)."),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
     """Produce everything for each episode into EPISODE_DIR/build/."""
@@ -164,6 +173,7 @@ def produce(
         offline=offline,
         loudness=loudness.value if loudness else None,
         burn_in=burn_in,
+        accept_low_confidence=accept_low_confidence,
     )
     with Reporter(quiet=quiet) as progress:
         results = produce_many(episode_dirs, options, jobs=jobs, progress=progress)

@@ -40,6 +40,7 @@ class ProduceOptions:
     loudness: str | None = None  # overrides episode.toml's loudness profile
     burn_in: bool = True  # burn bilingual captions into the MP4
     video: bool = True  # render the MP4 at all
+    accept_low_confidence: bool = False  # align even a script the evidence says is wrong (marked)
 
 
 @dataclass

@@ -27,6 +27,7 @@ KIND_NOTES = {
     "skipped-sentence": "a whole sentence the host did not say (its caption shows only briefly)",
     "inserted": "words the host said that are not in the script (no caption)",
     "substituted": "the host said other words than the script's (captions show the script's)",
+    "low-confidence": "the aligner is unsure where this sentence was said (listen: its caption may be misplaced)",
 }
 
 
@@ -117,3 +118,22 @@ def write_report(
 ) -> Path:
     """Write the report atomically (e.g. build/deviations.txt)."""
     return write_text(path, deviation_report(alignment, disagreements))
+
+
+def alignment_warnings(alignment: Alignment) -> list[tuple[str, str]]:
+    """(severity, message) for ``check``: a sentence the host never read is an error (its caption
+    would show words nobody says); sentences the aligner is unsure of are warnings."""
+    out: list[tuple[str, str]] = []
+    for kind, severity, what in (
+        ("skipped-sentence", "error", "never read in the recording (its caption shows words nobody says)"),
+        ("low-confidence", "warning", "placed with low confidence (listen: the caption may be misplaced)"),
+        ("aside", "info", "speech that belongs to no script sentence (left out of the captions)"),
+    ):
+        devs = sorted((d for d in alignment.deviations if d.kind == kind), key=lambda d: d.time_ms)
+        if devs:
+            ids = ", ".join(d.fragment_id or format_time(d.time_ms) for d in devs[:5]) + (" …" if len(devs) > 5 else "")
+            out.append(
+                (severity, f"alignment: {len(devs)} {'sentence' if kind != 'aside' else 'stretch'}(s) {what}: {ids}; "
+                 "see deviations.txt and the review page")
+            )
+    return out
