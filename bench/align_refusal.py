@@ -7,8 +7,9 @@ LibriVox clips joined, JFK) and synthetic reads (flite voices; eSpeak NG stand-i
 test episodes). Each recording is paired with its own transcript (a right pair) and with every
 other recording's transcript cut to a similar number of words (wrong pairs).
 
-For each pair and each synthetic voice the engine tries, it prints the statistics the verdict can
-use (order ratio, mean confidence) and the engine's verdict. Usage:
+For each pair and each synthetic voice the engine tries, it prints the statistics the verdict
+uses (order ratio, fit) and the engine's verdict on them (refused / clean / marked, where marked
+means produced with every sentence low-confidence). Usage:
 
     .venv/bin/python bench/align_refusal.py [--limit N] [--json out.json]
 """
@@ -16,10 +17,10 @@ use (order ratio, mean confidence) and the engine's verdict. Usage:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,7 @@ sys.path.insert(0, str(BENCH))
 import align_bench as ab  # noqa: E402
 
 from production.align.base import FragmentInput  # noqa: E402
-from production.align.tts_dtw import TtsDtwEngine  # noqa: E402
+from production.align.tts_dtw import TtsDtwEngine, TtsDtwSettings, _Evidence  # noqa: E402
 from production.errors import AlignmentError  # noqa: E402
 from production.synth import synth_read  # noqa: E402
 from production.textnorm import spoken_form  # noqa: E402
@@ -134,29 +135,30 @@ def _fragments(texts: list[str]) -> list[FragmentInput]:
 VOICES = ("en-us", "en-us+f3")  # the two synthetic voices "auto" chooses between
 
 
-def measure(rec: Rec, texts: list[str]) -> dict[str, object]:
-    """Each voice's statistics, with the verdict switched off (rules are applied afterwards)."""
+def measure(rec: Rec, texts: list[str]) -> list[dict[str, object]]:
+    """Each voice's statistics, with the verdict switched off (the rule is applied afterwards)."""
     evidence: list[dict[str, object]] = []
-    t0 = time.perf_counter()
     for voice in VOICES:
-        engine = TtsDtwEngine(voice=voice, max_order_ratio=99.0, min_confidence=-1.0)
+        engine = TtsDtwEngine(voice=voice, accept_low_confidence=True)
         try:
             engine.align(rec.audio, _fragments(texts))
         except AlignmentError as err:  # a length or silence check: no statistics
             evidence.append({"voice": voice, "error": str(err)})
             continue
-        evidence += engine.evidence
-    return {"evidence": evidence, "wall_s": round(time.perf_counter() - t0, 2)}
+        evidence += [dataclasses.asdict(e) for e in engine.evidence]
+    return evidence
 
 
-def old_rule(e: dict[str, object]) -> bool:
-    """The engine's rule before calibration: refused on this voice."""
-    if "error" in e:
-        return True
-    order = e["order"]
-    if order is not None and float(order) >= 0.94:  # type: ignore[arg-type]
-        return True
-    return float(e["confidence"]) < 0.3 and float(e["spoken_ms"]) >= 8000  # type: ignore[arg-type]
+def verdict(evidence: list[dict[str, object]]) -> str:
+    """The engine's rule on both voices: refused, clean, or marked (every sentence low-confidence)."""
+    s = TtsDtwSettings()
+    ev = [_Evidence(**e) for e in evidence if "error" not in e]  # type: ignore[arg-type]
+    if not ev:
+        return "refused"
+    judged = max(e.spoken_ms for e in ev) >= s.min_judged_speech_ms
+    if all(e.says_wrong(s) for e in ev) and judged:
+        return "refused"
+    return "clean" if any(e.clean(s) for e in ev) else "marked"
 
 
 def main() -> None:
@@ -175,22 +177,26 @@ def main() -> None:
             others = others[: args.limit]
         for other, right in [(rec, True)] + [(o, False) for o in others]:
             texts = rec.texts if right else _cut(other.texts, words)
-            row = {"recording": rec.name, "script": other.name, "right": right, **measure(rec, texts)}
+            evidence = measure(rec, texts)
+            row = {"recording": rec.name, "script": other.name, "right": right, "evidence": evidence}
+            row["verdict"] = verdict(evidence)
             rows.append(row)
-            row["verdict"] = "refused" if all(old_rule(e) for e in row["evidence"]) else "accepted"  # type: ignore[attr-defined]
             ev = "  ".join(
-                f"{e['voice']}: {e['error'][:50]}" if "error" in e else f"{e['voice']}: order {e['order'] if e['order'] is None else round(e['order'], 3)}"
-                f" conf {e['confidence']:.2f} contrast {e['contrast']:.3f} fit {e['fit']:.3f}"
-                f" speech {e['spoken_ms'] / 1000:.0f}s"
-                for e in row["evidence"]  # type: ignore[attr-defined]
+                f"{e['voice']}: {str(e['error'])[:50]}"
+                if "error" in e
+                else f"{e['voice']}: order {e['order'] if e['order'] is None else round(float(e['order']), 3)}"  # type: ignore[arg-type]
+                f" fit {float(e['fit']):.3f} speech {float(e['spoken_ms']) / 1000:.0f}s"  # type: ignore[arg-type]
+                for e in evidence
             )
-            print(f"{'RIGHT' if right else 'wrong'} {rec.name:16} <- {other.name:16} {row['verdict'][:24]:24} {ev}", flush=True)
+            kind = "RIGHT" if right else "wrong"
+            print(f"{kind} {rec.name:16} <- {other.name:16} {row['verdict'][:24]:24} {ev}", flush=True)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     right = [r for r in rows if r["right"]]
     wrong = [r for r in rows if not r["right"]]
-    refused = lambda rs: sum(str(r["verdict"]).startswith("refused") for r in rs)  # noqa: E731
-    print(f"right pairs refused: {refused(right)}/{len(right)}; wrong pairs refused: {refused(wrong)}/{len(wrong)}")
+    for name, group in (("right", right), ("wrong", wrong)):
+        counts = {v: sum(r["verdict"] == v for r in group) for v in ("refused", "clean", "marked")}
+        print(f"{name} pairs: {len(group)}; " + ", ".join(f"{v} {n}" for v, n in counts.items()))
 
 
 if __name__ == "__main__":

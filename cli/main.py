@@ -94,6 +94,12 @@ def ingest(
     out.print(f"translation: {'none' if result.zh_pairs is None else f'{paired} sentences paired'}")
 
 
+ACCEPT_LOW_CONFIDENCE_HELP = (
+    "Produce even when the evidence says the script does not match the recording; every sentence "
+    "is marked low-confidence (check warns, the review page lists them)."
+)
+
+
 @app.command()
 def align(
     audio: Annotated[Path, typer.Argument(help="The recording (any format ffmpeg reads).", readable=False)],
@@ -115,7 +121,7 @@ def align(
     ] = False,
     accept_low_confidence: Annotated[
         bool,
-        typer.Option("--accept-low-confidence", help="Produce even when the evidence says the script does not match the recording; every sentence is marked low-confidence (check warns, the review page lists them)."),
+        typer.Option("--accept-low-confidence", help=ACCEPT_LOW_CONFIDENCE_HELP),
     ] = False,
 ) -> None:
     """Align a script to a recording and write alignment.json (speech start/end per fragment, word timings)."""
@@ -157,7 +163,7 @@ def produce(
     burn_in: Annotated[bool, typer.Option("--burn-in/--no-burn-in", help="Burn captions into the video.")] = True,
     accept_low_confidence: Annotated[
         bool,
-        typer.Option("--accept-low-confidence", help="Produce even when the evidence says the script does not match the recording; every sentence is marked low-confidence (check warns, the review page lists them)."),
+        typer.Option("--accept-low-confidence", help=ACCEPT_LOW_CONFIDENCE_HELP),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:

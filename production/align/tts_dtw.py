@@ -23,7 +23,7 @@ from ..models import Alignment, Deviation, Fragment, Word
 from ..synth import DEFAULT_VOICE, espeak_clip, resample, speech_span
 from .base import FragmentInput, ProgressFn
 from .dtw import Path as WarpPath
-from .dtw import mean_random_distance, multires_dtw, order_contrast, shifted_cost
+from .dtw import multires_dtw, order_contrast, shifted_cost
 from .features import (
     FrameSpec,
     decode_int16,
@@ -211,7 +211,7 @@ class TtsDtwEngine:
                 f"known: {', '.join(sorted(known))}"
             )
         self.settings = TtsDtwSettings(**settings)  # type: ignore[arg-type]
-        self.evidence: list[dict[str, object]] = []  # per voice tried: the verdict's statistics
+        self.evidence: list[_Evidence] = []  # per voice tried: the verdict's statistics
 
     # -------------------------------------------------------------------------------- public
 
@@ -313,16 +313,7 @@ class TtsDtwEngine:
             order=order,
             spoken_ms=sum(f.end_ms - f.start_ms for f in frags),
         )
-        self.evidence.append(
-            {
-                "voice": voice,
-                "order": order,
-                "confidence": float(np.mean([f.confidence for f in frags])),
-                "contrast": evidence.fit,
-                "fit": cost / max(mean_random_distance(syn_feats, rec_feats), 1e-9),
-                "spoken_ms": evidence.spoken_ms,
-            }
-        )
+        self.evidence.append(evidence)
         report(1.0, "aligned")
         return Alignment(ENGINE_NAME, audio_path.name, duration_ms, tuple(frags)), evidence
 
