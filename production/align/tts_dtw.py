@@ -74,6 +74,10 @@ class TtsDtwSettings:
     band_radius: int = 32  # frames searched either side of the coarser path at each finer level
     fine_band_radius: int = 12  # ... at the finest level (10 ms frames)
     skip_quantile: float = 0.9  # skipping head/tail audio costs this quantile of matched-row costs
+    # a fragment mapped shorter than this share of what the read's tempo gives it has no speech
+    # in the recording: reported as a skipped sentence (judged from min_skip_judged_ms expected)
+    skipped_share: float = 0.2
+    min_skip_judged_ms: int = 400
     max_outer_stretch: float = 1.3  # first/last fragment mapped longer than this x the tempo: trim
     min_word_ms: int = 60  # shortest word timing given out (where the fragment is long enough)
     # refinement against the recording's pauses
@@ -303,7 +307,7 @@ class TtsDtwEngine:
         mismatch = shifted_cost(syn_feats, rec_feats, path, shifts)
         order = self._order_contrast(syn_feats, rec_feats, read, spec, path)
         report(0.9, "refining boundaries")
-        frags = self._fragments(
+        frags, skipped = self._fragments(
             fragments, read, path, (level, above, quiet), spec, mismatch, duration_ms
         )
         cost = float(np.mean(path.cost))
@@ -315,7 +319,7 @@ class TtsDtwEngine:
         )
         self.evidence.append(evidence)
         report(1.0, "aligned")
-        return Alignment(ENGINE_NAME, audio_path.name, duration_ms, tuple(frags)), evidence
+        return Alignment(ENGINE_NAME, audio_path.name, duration_ms, tuple(frags), tuple(skipped)), evidence
 
     # -------------------------------------------------------------------------------- settings
 
@@ -456,7 +460,9 @@ class TtsDtwEngine:
         spec: FrameSpec,
         mismatch: np.ndarray,
         duration_ms: int,
-    ) -> list[Fragment]:
+    ) -> tuple[list[Fragment], list[Deviation]]:
+        """Each fragment's speech span, word timings and confidence; and the sentences the
+        recording has no speech for (DTW squeezed their synthetic read onto a sliver)."""
         s = self.settings
         warp = _Warp(path, spec)
         starts = np.array([warp.start_ms(a) for a, _ in read.spans])
@@ -475,9 +481,13 @@ class TtsDtwEngine:
         starts, ends = _tidy(
             starts * s.env_hop_ms + centre, ends * s.env_hop_ms + centre, duration_ms
         )
-        out = []
+        out, skipped = [], []
+        tempo = float(np.median((ends - starts) / np.maximum(synth_ms, 1.0)))
         for k, frag in enumerate(fragments):
             a, b = int(starts[k]), int(ends[k])
+            expected_ms = tempo * synth_ms[k]
+            if expected_ms >= s.min_skip_judged_ms and b - a < s.skipped_share * expected_ms:
+                skipped.append(Deviation("skipped-sentence", a, frag.text, "", frag.id))
             mapped = [(warp.start_ms(x), warp.end_ms(y)) for x, y in read.words[k]]
             spoken_times = _clamp_words(mapped, a, b, s.min_word_ms)
             spoken_tokens = (frag.spoken.strip() or frag.text.strip()).split()
@@ -485,12 +495,13 @@ class TtsDtwEngine:
             rows = warp.rows(*read.spans[k])
             ratio = float(np.mean(path.cost[rows])) / max(float(np.mean(mismatch[rows])), 1e-9)
             conf = (s.bad_cost_ratio - ratio) / (s.bad_cost_ratio - s.good_cost_ratio)
+            conf = 0.0 if skipped and skipped[-1].fragment_id == frag.id else conf
             out.append(
                 Fragment(
                     frag.id, frag.text, a, b, tuple(words), round(float(np.clip(conf, 0.0, 1.0)), 3)
                 )
             )
-        return out
+        return out, skipped
 
 
 class _Warp:
