@@ -54,3 +54,37 @@ def test_a_complete_read_reports_no_skipped_sentence(tmp_path: Path) -> None:
     al = TtsDtwEngine().align(write(tmp_path / "read.wav", samples), _fragments())
     assert not [d for d in al.deviations if d.kind == "skipped-sentence"]
     assert alignment_warnings(al) == []
+
+
+@pytest.mark.slow
+def test_produce_check_and_review_show_a_skipped_sentence(tmp_path: Path) -> None:
+    """Issue 21's reproduction end to end: the episode is produced, deviations.txt and the review
+    page list the sentence, and check fails with an error naming it."""
+    from production.check import check_episode
+    from production.pipeline import produce_episode
+    from production.tools import run
+
+    folder = tmp_path / "ep2"
+    folder.mkdir()
+    (folder / "script.txt").write_text(
+        "Hello and welcome to CBN Perspective. I am Maya Chen.\n"
+        "Cities across China are planting trees on their rooftops. The gardens cool the buildings below.\n"
+        "Thanks for listening, and see you next time.\nHost: Maya CHEN\n",
+        encoding="utf-8",
+    )
+    read = (
+        "Hello and welcome to CBN Perspective. I am Maya Chen. Cities across China are planting "
+        "trees on their rooftops. The gardens cool the buildings below."
+    )
+    run(["espeak-ng", "-w", str(folder / "host.wav"), read], what="synthesising the read")
+    (folder / "episode.toml").write_text(
+        'title = "Rooftops"\ndate = 2026-12-01\nscript = "script.txt"\nhost_audio = "host.wav"\n', encoding="utf-8"
+    )
+    result = produce_episode(folder)
+    assert not result.error, result.error
+    build = folder / "build"
+    review = (build / "review.html").read_text(encoding="utf-8")
+    assert "skipped-sentence" in review and "Thanks for listening, and see you next time." in review
+    assert "skipped-sentence" in (build / ".work" / "deviations.txt").read_text(encoding="utf-8")
+    errors = [f.message for f in check_episode(folder) if f.severity == "error"]
+    assert any("never read" in m and "s0005" in m for m in errors), errors
