@@ -16,7 +16,6 @@ import pytest
 from production.align.base import FragmentInput
 from production.align.report import alignment_warnings, deviation_report
 from production.align.tts_dtw import TtsDtwEngine
-
 from production.synth import synth_read
 
 from .planted import SENTENCES, write

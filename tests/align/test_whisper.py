@@ -26,6 +26,7 @@ from whisper.model import ModelDimensions, Whisper
 
 from production.align import get_engine
 from production.align.base import FragmentInput
+from production.align.report import alignment_warnings
 from production.align.whisper import (
     WhisperEngine,
     cache_file,
@@ -35,7 +36,6 @@ from production.align.whisper import (
 )
 from production.audio import probe
 from production.errors import AlignmentError
-from production.align.report import alignment_warnings
 from production.models import Alignment, Word
 from production.tools import run
 
