@@ -23,7 +23,7 @@ from ..models import Alignment, Deviation, Fragment, Word
 from ..synth import DEFAULT_VOICE, espeak_clip, resample, speech_span
 from .base import FragmentInput, ProgressFn
 from .dtw import Path as WarpPath
-from .dtw import multires_dtw, order_contrast, shifted_cost
+from .dtw import multires_dtw, order_contrast, shifted_cost, skipped_edges
 from .features import (
     FrameSpec,
     decode_int16,
@@ -78,6 +78,14 @@ class TtsDtwSettings:
     # in the recording: reported as a skipped sentence (judged from min_skip_judged_ms expected)
     skipped_share: float = 0.2
     min_skip_judged_ms: int = 400
+    # speech that belongs to no sentence (asides, false starts): see _unscripted
+    min_unscripted_ms: int = 250  # shortest sound reported as unscripted speech
+    restart_pause_ms: int = 300  # a pause at least this long inside a sentence may end a false start
+    # leaving a recording frame out of a sentence costs this x the sentence's mean matched cost
+    # on the main path: unscripted speech (which matches the read much worse) is left out, read
+    # speech is kept
+    unscripted_skip_share: float = 1.5
+    restart_slack_ms: int = 100  # the left-out stretch must reach this close to the pause
     max_outer_stretch: float = 1.3  # first/last fragment mapped longer than this x the tempo: trim
     min_word_ms: int = 60  # shortest word timing given out (where the fragment is long enough)
     # refinement against the recording's pauses
@@ -310,6 +318,8 @@ class TtsDtwEngine:
         frags, skipped = self._fragments(
             fragments, read, path, (level, above, quiet), spec, mismatch, duration_ms
         )
+        frags, unscripted = self._unscripted(frags, syn_feats, rec_feats, read, spec, quiet, skipped, path.cost)
+        skipped = sorted(skipped + unscripted, key=lambda d: d.time_ms)
         cost = float(np.mean(path.cost))
         evidence = _Evidence(
             voice,
@@ -428,6 +438,58 @@ class TtsDtwEngine:
             ratios.append(order_contrast(syn[a:b], rec[lo:hi], rel, s.pyramid_factor, cells))
         return float(np.median(ratios))
 
+    def _unscripted(
+        self,
+        frags: list[Fragment],
+        syn: np.ndarray,
+        rec: np.ndarray,
+        read: _SynthRead,
+        spec: FrameSpec,
+        quiet: np.ndarray,
+        skipped: list[Deviation],
+        cost: np.ndarray,
+    ) -> tuple[list[Fragment], list[Deviation]]:
+        """Speech that belongs to no script sentence: left out of every sentence and reported.
+
+        - Sound between two sentences (an aside DTW matched to the synthetic pause): "aside".
+        - A stretch at a sentence's start (or end), up to a pause, that the sentence's synthetic
+          read leaves out when leaving a frame out costs nearly what a random match costs: an
+          abandoned take ("false-start") or an aside run on at the end ("aside"). Words of the
+          sentence before a pause inside it match the read better than that, so they stay.
+        """
+        s = self.settings
+        centre = s.env_hops_per_window * s.env_hop_ms / 2
+        runs = _runs(~quiet, s.env_hop_ms, centre)  # (start_ms, end_ms) of each sound
+        pauses = _runs(quiet, s.env_hop_ms, centre)
+        gone = {d.fragment_id for d in skipped}
+        devs: list[Deviation] = []
+        for k in range(len(frags) - 1):
+            a, b = frags[k].end_ms, frags[k + 1].start_ms
+            inside = [(x, y) for x, y in runs if x >= a and y <= b]
+            if sum(y - x for x, y in inside) >= s.min_unscripted_ms:
+                devs.append(Deviation("aside", inside[0][0], "", "", frags[k + 1].id, inside[-1][1]))
+        out = []
+        for k, f in enumerate(frags):
+            gaps = [(x, y) for x, y in pauses if y - x >= s.restart_pause_ms and f.start_ms < x < y < f.end_ms]
+            if f.id in gone or not gaps:
+                out.append(f)
+                continue
+            a, b = f.start_ms, f.end_ms
+            r0 = read.spans[k][0] // spec.hop
+            rows = syn[r0 : max(r0 + 2, read.spans[k][1] // spec.hop)]
+            skip = s.unscripted_skip_share * float(np.mean(cost[r0 : r0 + len(rows)]))
+            head, tail = skipped_edges(rows, rec[a // s.hop_ms : b // s.hop_ms], skip)
+            head_ms, tail_ms = a + head * s.hop_ms, b - tail * s.hop_ms  # where the read's match starts, ends
+            (p0, p1), (q0, q1) = gaps[0], gaps[-1]
+            if p0 - a >= s.min_unscripted_ms and head_ms >= p0 - s.restart_slack_ms:
+                devs.append(Deviation("false-start", a, f.text, "", f.id, p0))
+                a = p1
+            if b - q1 >= s.min_unscripted_ms and q0 > a and tail_ms <= q1 + s.restart_slack_ms:
+                devs.append(Deviation("aside", q1, "", "", f.id, b))
+                b = q0
+            out.append(f if (a, b) == (f.start_ms, f.end_ms) else _retimed(f, a, b))
+        return out, devs
+
     def _synthesise(self, fragments: Sequence[FragmentInput], voice: str) -> _SynthRead:
         s = self.settings
         gap = np.zeros(s.rate * s.gap_ms // 1000, dtype=np.int16)
@@ -532,6 +594,27 @@ class _Warp:
     def rows(self, a: int, b: int) -> slice:
         ra, rb = self._row(a)[0], self._row(b)[0]
         return slice(ra, max(rb, ra + 1))
+
+
+def _runs(mask: np.ndarray, hop_ms: int, centre: float) -> list[tuple[int, int]]:
+    """(start_ms, end_ms) of each run of True in an envelope-grid mask."""
+    padded = np.concatenate(([False], mask, [False])).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded)).reshape(-1, 2)
+    return [(int(x * hop_ms + centre), int(y * hop_ms + centre)) for x, y in edges]
+
+
+def _retimed(f: Fragment, a: int, b: int) -> Fragment:
+    """``f`` moved to [a, b], its words mapped linearly from the old span."""
+    scale = (b - a) / max(1, f.end_ms - f.start_ms)
+    words = tuple(
+        Word(w.text, a + round((w.start_ms - f.start_ms) * scale), a + round((w.end_ms - f.start_ms) * scale))
+        for w in f.words
+    )
+    if len(words) == 1:
+        words = (replace(words[0], start_ms=a, end_ms=b),)
+    elif words:
+        words = (replace(words[0], start_ms=a), *words[1:-1], replace(words[-1], end_ms=b))
+    return replace(f, start_ms=a, end_ms=b, words=words)
 
 
 def _sound_span(level: np.ndarray, hop_ms: int, padding_dbfs: float) -> tuple[int, int]:
