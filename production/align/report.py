@@ -137,8 +137,8 @@ def alignment_warnings(alignment: Alignment) -> list[tuple[str, str]]:
         devs = sorted((d for d in alignment.deviations if d.kind == kind), key=lambda d: d.time_ms)
         if devs:
             ids = ", ".join(d.fragment_id or format_time(d.time_ms) for d in devs[:5]) + (" …" if len(devs) > 5 else "")
+            unit = "stretch(es)" if kind in ("aside", "false-start") else "sentence(s)"
             out.append(
-                (severity, f"alignment: {len(devs)} {'stretch' if kind in ('aside', 'false-start') else 'sentence'}(s) {what}: {ids}; "
-                 "see deviations.txt and the review page")
+                (severity, f"alignment: {len(devs)} {unit} {what}: {ids}; see deviations.txt and the review page")
             )
     return out
