@@ -181,6 +181,7 @@ class _EspeakWorker:
             cwd=Path(__file__).resolve().parent.parent,  # where ``production`` imports from
         )
         self.lock = threading.Lock()
+        self.owner = os.getpid()  # the process whose pipes these are
         ok, payload = self._frame()
         if not ok:
             self.close()
@@ -219,6 +220,8 @@ class _EspeakWorker:
         return samples, events
 
     def close(self) -> None:
+        if self.owner != os.getpid():
+            return  # inherited through fork: the parent closes it
         if self.proc.stdin is not None and not self.proc.stdin.closed:
             try:
                 self.proc.stdin.close()
@@ -237,6 +240,8 @@ _LIBRARY_FAILED = False
 
 def _library() -> _EspeakWorker | None:
     global _LIBRARY, _LIBRARY_FAILED
+    if _LIBRARY is not None and _LIBRARY.owner != os.getpid():
+        _LIBRARY = None  # a forked child (produce --jobs): the parent's helper pipes are not ours
     if _LIBRARY is None and not _LIBRARY_FAILED:
         try:
             _LIBRARY = _EspeakWorker()

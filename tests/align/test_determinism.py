@@ -64,3 +64,22 @@ def test_alignment_is_the_same_with_any_cache(tmp_path: Path, monkeypatch: pytes
     empty = align(tmp_path / "empty")
     assert align(tmp_path / "empty") == empty  # the same cache, now warm
     assert align(tmp_path / "filled", warm_up=True) == empty  # filled by other alignments first
+
+
+def test_a_forked_child_starts_its_own_synthesis_helper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """produce --jobs forks workers: a child must not talk through the parent's helper pipes."""
+    import multiprocessing
+
+    first = _clip_in(tmp_path / "parent", monkeypatch)
+    parent_helper = synth._library()
+    monkeypatch.setenv("PERSPECTIVE_CACHE", str(tmp_path / "child"))
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        child = pool.apply(_child_clip)
+    assert child[0] != (parent_helper.proc.pid if parent_helper else None)
+    assert child[1] == first.word_starts
+
+
+def _child_clip() -> tuple[int | None, tuple[int, ...]]:
+    clip = synth.espeak_clip(TEXT, "en-us+f3", 175)
+    helper = synth._library()
+    return (helper.proc.pid if helper else None), clip.word_starts
