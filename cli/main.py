@@ -110,6 +110,12 @@ def ingest(
     out.print(f"translation: {'none' if result.zh_pairs is None else f'{paired} sentences paired'}")
 
 
+ACCEPT_LOW_CONFIDENCE_HELP = (
+    "Produce even when the evidence says the script does not match the recording; every sentence "
+    "is marked low-confidence (check warns, the review page lists them)."
+)
+
+
 @app.command()
 def align(
     audio: Annotated[Path, typer.Argument(help="The recording (any format ffmpeg reads).", readable=False)],
@@ -128,6 +134,10 @@ def align(
     ] = False,
     offline: Annotated[
         bool, typer.Option("--offline", help="Never download a whisper model; use the cache or a .pt path.")
+    ] = False,
+    accept_low_confidence: Annotated[
+        bool,
+        typer.Option("--accept-low-confidence", help=ACCEPT_LOW_CONFIDENCE_HELP),
     ] = False,
     overwrite: Annotated[
         bool,
@@ -151,6 +161,7 @@ def align(
             cross_check=cross_check,
             progress=progress,
             offline=offline,
+            accept_low_confidence=accept_low_confidence,
             overwrite=overwrite,
         )
     err.print(
@@ -174,6 +185,10 @@ def produce(
     offline: Annotated[bool, typer.Option("--offline", help="Never download a whisper model.")] = False,
     loudness: Annotated[Optional[Loudness], typer.Option(help="Loudness profile for the masters.")] = None,
     burn_in: Annotated[bool, typer.Option("--burn-in/--no-burn-in", help="Burn captions into the video.")] = True,
+    accept_low_confidence: Annotated[
+        bool,
+        typer.Option("--accept-low-confidence", help=ACCEPT_LOW_CONFIDENCE_HELP),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
     """Produce everything for each episode into EPISODE_DIR/build/."""
@@ -188,6 +203,7 @@ def produce(
         offline=offline,
         loudness=loudness.value if loudness else None,
         burn_in=burn_in,
+        accept_low_confidence=accept_low_confidence,
     )
     check_stage_names(options)  # before any folder is touched
     folders, repeats = distinct_folders(episode_dirs)

@@ -182,6 +182,16 @@ def _video(episode: Episode) -> list[Finding]:
     ]
 
 
+def _alignment(episode: Episode) -> list[Finding]:
+    from .align import read_alignment
+    from .align.report import alignment_warnings
+
+    path = episode.build_dir / "alignment.json"
+    if not path.is_file():
+        return []
+    return [Finding(severity, message) for severity, message in alignment_warnings(read_alignment(path))]
+
+
 def _manifest(episode: Episode) -> list[Finding]:
     from .publish import verify_manifest
 
@@ -195,6 +205,7 @@ CHECKS: list[tuple[str, Callable[[Episode], list[Finding]]]] = [
     ("JSON parses", _json_files),
     ("feed item parses", _feed),
     ("captions QC", _captions),
+    ("alignment", _alignment),
     ("loudness in spec", _loudness),
     ("video streams", _video),
     ("manifest hashes", _manifest),

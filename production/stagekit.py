@@ -39,6 +39,7 @@ class ProduceOptions:
     offline: bool = False  # never download a named whisper model (cache or .pt path only)
     loudness: str | None = None  # overrides episode.toml's loudness profile
     burn_in: bool = True  # burn bilingual captions into the MP4
+    accept_low_confidence: bool = False  # align even a script the evidence says is wrong (marked)
 
 
 # ---------------------------------------------------------------- results, one per stage

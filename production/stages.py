@@ -82,6 +82,7 @@ def _align_run(ctx: Context) -> None:
         model,
         progress=ctx.progress,
         offline=ctx.options.offline,
+        accept_low_confidence=ctx.options.accept_low_confidence,
     )
     alignment = replace(result.alignment, audio=ctx.episode.host_audio.name)
     write_alignment(ctx.layout.alignment, alignment)

@@ -25,8 +25,13 @@ class AlignResult:
     disagreements: list[dict[str, object]] = field(default_factory=list)
 
 
-def _engine_settings(engine: str, whisper_model: str | None, offline: bool = False) -> dict[str, object]:
-    """Whisper gets its model and may fetch a named one into its cache unless ``offline``."""
+def _engine_settings(
+    engine: str, whisper_model: str | None, offline: bool = False, accept_low_confidence: bool = False
+) -> dict[str, object]:
+    """Whisper gets its model and may fetch a named one into its cache unless ``offline``; tts-dtw
+    produces even a script its evidence says is wrong when ``accept_low_confidence``."""
+    if engine == "tts-dtw":
+        return {"accept_low_confidence": True} if accept_low_confidence else {}
     if engine != "whisper":
         return {}
     settings: dict[str, object] = {"allow_download": not offline}
@@ -62,6 +67,7 @@ def align_fragments(
     cross_check: bool = False,
     progress: StageProgress | None = None,
     offline: bool = False,
+    accept_low_confidence: bool = False,
 ) -> AlignResult:
     def report(stage: str) -> Callable[[float, str], None]:
         def tell(fraction: float, message: str = "") -> None:
@@ -73,7 +79,7 @@ def align_fragments(
     # missing, empty, unreadable, not audio or a fraction of a second: say so before any work
     require_read_length(audio, probe(audio))
     name = resolve_engine(engine, whisper_model)
-    alignment = get_engine(name, **_engine_settings(name, whisper_model, offline)).align(
+    alignment = get_engine(name, **_engine_settings(name, whisper_model, offline, accept_low_confidence)).align(
         audio, fragments, report("align")
     )
     check_complete(Path(audio), alignment.duration_ms)
@@ -82,7 +88,7 @@ def align_fragments(
         from .crosscheck import cross_check as compare
 
         other_name = "tts-dtw" if name == "whisper" else "whisper"
-        other = get_engine(other_name, **_engine_settings(other_name, whisper_model, offline))
+        other = get_engine(other_name, **_engine_settings(other_name, whisper_model, offline, accept_low_confidence))
         disagreements = compare(alignment, other.align(audio, fragments, report(f"align:{other_name}")))
     from .report import deviation_report
 
@@ -115,6 +121,7 @@ def align_files(
     cross_check: bool = False,
     progress: StageProgress | None = None,
     offline: bool = False,
+    accept_low_confidence: bool = False,
     overwrite: bool = False,
 ) -> AlignResult:
     """``perspective align``: refuses, before any work, an ``output`` that is the recording or the
@@ -125,7 +132,14 @@ def align_files(
     guard_output(output, {"recording": audio, "script": script}, "alignment JSON", is_alignment_json, overwrite)
     text, _ = read_text(script)
     result = align_fragments(
-        audio, fragments_from_script(text, unit), engine, whisper_model, cross_check, progress, offline
+        audio,
+        fragments_from_script(text, unit),
+        engine,
+        whisper_model,
+        cross_check,
+        progress,
+        offline,
+        accept_low_confidence,
     )
     write_alignment(output, result.alignment)
     return result

@@ -249,8 +249,18 @@ def _sentence(
     return span + "".join(marks)
 
 
+_ALIGNMENT_NOTES = {  # deviations about where speech is, not about which words were said
+    "low-confidence": "placed with low confidence, listen: “{script}”",
+    "skipped-sentence": "never read: “{script}” (its caption shows words nobody says)",
+    "false-start": "abandoned take before “{script}” (left out of the caption)",
+    "aside": "speech that belongs to no script sentence (left out of the captions)",
+}
+
+
 def _deviation_text(dev: Mapping[str, Any]) -> str:
     script, spoken = str(dev.get("script") or ""), str(dev.get("spoken") or "")
+    if dev.get("kind") in _ALIGNMENT_NOTES:
+        return _ALIGNMENT_NOTES[str(dev["kind"])].format(script=script)
     if script and spoken:
         return f"script “{script}” → spoken “{spoken}”"
     if script:
