@@ -25,7 +25,8 @@ from .errors import LockedError, ProductionError
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, float, str], None]
-STAGE_NAMES = ("ingest", "align", "captions", "credits", "master", "video", "publish")
+# "clips": build/clips/<name>.mp4 the review editor marked (corrections hook, issue 15)
+STAGE_NAMES = ("ingest", "align", "captions", "credits", "master", "video", "clips", "publish")
 WORK_DIR = ".work"  # intermediates inside build/ (hidden; not a deliverable)
 
 

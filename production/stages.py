@@ -101,6 +101,35 @@ def timed_sentences(sentences: tuple[Sentence, ...], alignment: Alignment, offse
     return tuple(out)
 
 
+# ---------------------------------------------------------------- corrections hook (issue 15)
+# The sound editor's fixes (corrections.toml, [[chapters]]/[[clips]] in episode.toml) are applied
+# after align, so ingest/align/credits never re-run for them; each later stage's fingerprint takes
+# only the sections it uses (production/corrections.py does all the work).
+def _corrected(ctx: Context) -> Any:
+    if "corrected" not in ctx.products:
+        from .corrections import apply_corrections, load_corrections
+
+        ing = ctx.products["ingested"]
+        ctx.products["corrected"] = apply_corrections(
+            load_corrections(ctx.episode.folder),
+            ing.script.sentences,
+            ctx.products["alignment"],
+            ing.zh_pairs,
+            ctx.episode.chapters,
+            ctx.episode.clips,
+        )
+        for problem in ctx.products["corrected"].problems:
+            log.warning("%s", problem)
+    return ctx.products["corrected"]
+
+
+def _corrections_digest(ctx: Context, *sections: str) -> str:
+    from .corrections import digest, load_corrections
+
+    fixes = digest(load_corrections(ctx.episode.folder), *sections)
+    return f"{fixes}:{ctx.episode.chapters!r}:{ctx.episode.clips!r}"
+
+
 # ---------------------------------------------------------------- shared settings
 def _mastering_settings(ctx: Context) -> Any:
     from .mastering import MasteringSettings
@@ -139,10 +168,10 @@ ROLL_GAP_MS = 800  # the roll starts this long after the host's last word
 def _captions_build(ctx: Context) -> None:
     from .captions import build_captions, qc
 
-    ing = ctx.products["ingested"]
+    fixed = _corrected(ctx)  # corrections hook
     settings = _caption_settings(ctx)
-    timed = timed_sentences(ing.script.sentences, ctx.products["alignment"], _offset_ms(ctx))
-    cs = build_captions(timed, ing.zh_pairs, settings)
+    timed = timed_sentences(fixed.sentences, fixed.alignment, _offset_ms(ctx))
+    cs = build_captions(timed, fixed.zh_pairs, settings)
     issues = []
     for lang, track, cues in (("en", "en", cs.en), ("zh-Hans", "zh", cs.zh), ("bilingual", "bilingual", cs.bilingual)):
         if cues:
@@ -165,7 +194,8 @@ def _caption_outputs(ctx: Context) -> list[Path]:
 
 
 def _captions_inputs(ctx: Context) -> tuple[list[Path], Any]:
-    return [], {"settings": repr(_caption_settings(ctx)), "offset": _offset_ms(ctx)}
+    fixes = _corrections_digest(ctx, "timing", "text", "zh", "pairing")  # corrections hook
+    return [], {"settings": repr(_caption_settings(ctx)), "offset": _offset_ms(ctx), "corrections": fixes}
 
 
 # ---------------------------------------------------------------- credits
@@ -256,7 +286,19 @@ def _tags(ctx: Context) -> Any:
 
 
 def _host_sentences(ctx: Context) -> tuple[Sentence, ...]:
-    return timed_sentences(ctx.products["ingested"].script.sentences, ctx.products["alignment"])
+    fixed = _corrected(ctx)  # corrections hook
+    return timed_sentences(fixed.sentences, fixed.alignment)
+
+
+def _chapters(ctx: Context, host_timed: tuple[Sentence, ...]) -> list[Any]:
+    """Chapters named by the editor ([[chapters]]) when there are any, else automatic ones."""
+    from .corrections import chapter_spans
+    from .tags import Chapter
+
+    marks = _corrected(ctx).chapters  # corrections hook
+    if not marks or not host_timed:
+        return chapters_from_sentences(host_timed)
+    return [Chapter(*span) for span in chapter_spans(marks, host_timed, int(host_timed[-1].end_ms or 0))]
 
 
 def _master_run(ctx: Context) -> None:
@@ -269,7 +311,7 @@ def _master_run(ctx: Context) -> None:
         ctx.out(".wav"),
         _mastering_settings(ctx),
         _tags(ctx),
-        chapters_from_sentences(host_timed),
+        _chapters(ctx, host_timed),
         [(s.start_ms or 0, s.end_ms or 0) for s in host_timed],
         progress=ctx.report("master"),
     )
@@ -284,7 +326,8 @@ def _master_load(ctx: Context) -> None:
 def _master_inputs(ctx: Context) -> tuple[list[Path], Any]:
     settings = _mastering_settings(ctx)
     assets = [p for p in (settings.intro, settings.outro_bed, settings.cover) if p]
-    return [ctx.episode.host_audio, *assets], {"settings": repr(settings), "tags": repr(_tags(ctx))}
+    fixes = _corrections_digest(ctx, "timing", "text", "chapters")  # corrections hook
+    return [ctx.episode.host_audio, *assets], {"settings": repr(settings), "tags": repr(_tags(ctx)), "fixes": fixes}
 
 
 # ---------------------------------------------------------------- video
@@ -330,13 +373,54 @@ def _video_outputs(ctx: Context) -> list[Path]:
     return [ctx.out(".mp4")] if ctx.options.video else []
 
 
+# ---------------------------------------------------------------- clips (corrections hook, issue 15)
+CLIPS_DIR = "clips"  # build/clips/<name>.mp4: the vertical social clips the editor marked
+
+
+def _clips_run(ctx: Context) -> None:
+    from .video import VideoSettings, render_clip
+
+    ep, folder = ctx.episode, ctx.build / CLIPS_DIR
+    clips = _corrected(ctx).clips if ctx.options.video else ()
+    keep = {f"{c.name}.mp4" for c in clips}
+    for old in folder.glob("*.mp4") if folder.is_dir() else ():
+        if old.name not in keep:  # a clip the editor removed
+            old.unlink()
+    settings = table_settings(VideoSettings, "video", {**ep.video, "burn_in": ctx.options.burn_in})
+    offset = int(ctx.products["master"]["intro_ms"])  # clips are marked in host time; the master starts later
+    for clip in clips:
+        folder.mkdir(parents=True, exist_ok=True)
+        render_clip(
+            folder / f"{clip.name}.mp4",
+            ctx.out(".wav"),
+            clip.start_ms + offset,
+            clip.end_ms + offset,
+            clip.title or ep.title,
+            ep.host,
+            settings,
+            ass=ctx.out(".bilingual.ass") if ep.translation else None,
+            background=ep.cover,
+            progress=ctx.report("clips"),
+        )
+
+
+def _clips_inputs(ctx: Context) -> tuple[list[Path], Any]:
+    return [], {"clips": _corrections_digest(ctx, "clips"), "video": ctx.episode.video, "burn_in": ctx.options.burn_in}
+
+
+def _clips_outputs(ctx: Context) -> list[Path]:
+    if not ctx.options.video:
+        return []
+    return [ctx.build / CLIPS_DIR / f"{c.name}.mp4" for c in _corrected(ctx).clips]
+
+
 # ---------------------------------------------------------------- publish
 def _publish_inputs_obj(ctx: Context) -> Any:
     from .credits import credits_json, podcast_persons, shownotes_paragraph
     from .publish import PublishInputs
 
     ep, ing, roll = ctx.episode, ctx.products["ingested"], ctx.products["roll"]
-    zh = {eid: p.zh for p in (ing.zh_pairs or ()) for eid in p.en_ids[:1]}
+    zh = {eid: p.zh for p in (_corrected(ctx).zh_pairs or ()) for eid in p.en_ids[:1]}  # corrections hook
     m = ctx.products["master"]
     offset = int(m["intro_ms"])
     captions = {f"{ep.slug}.en.vtt": ("text/vtt", "en"), f"{ep.slug}.en.srt": ("application/x-subrip", "en")}
@@ -441,6 +525,7 @@ STAGES: list[Stage] = [
         ("ingest", "align", "credits"),
     ),
     Stage("video", _video_run, _noop, _video_inputs, _video_outputs, ("captions", "credits", "master")),
+    Stage("clips", _clips_run, _noop, _clips_inputs, _clips_outputs, ("captions", "master")),  # corrections hook
     Stage(
         "publish",
         _publish_run,
