@@ -172,7 +172,8 @@ def _corrections(episode: Episode) -> list[Finding]:
 
     if not (episode.folder / CORRECTIONS_FILE).exists() and episode.chapters is None and not episode.clips:
         return []
-    return [Finding("warning", f"{p}: fix or remove it in `perspective review`") for p in episode_corrected(episode).problems]
+    problems = episode_corrected(episode).problems
+    return [Finding("warning", f"{p}: fix or remove it in `perspective review`") for p in problems]
 
 
 CHECKS: list[tuple[str, Callable[[Episode], list[Finding]]]] = [

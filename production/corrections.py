@@ -248,10 +248,12 @@ def parse_document(doc: Mapping[str, Any], source: str = CORRECTIONS_FILE) -> Co
     for where, e in _entries(doc, "pairing", source):
         join = _str(where, e, "join")
         if join not in ("previous", "next"):
-            raise _fail(where, f"join must be \"previous\" or \"next\", got {join!r}")
+            raise _fail(where, f'join must be "previous" or "next", got {join!r}')
         pairing.append(PairingFix(_key(where, e), join))
     chapters = parse_chapters(doc["chapters"], source) if "chapters" in doc else None
-    return Corrections(tuple(timing), tuple(text), tuple(zh), tuple(pairing), chapters, parse_clips(doc.get("clips", []), source))
+    return Corrections(
+        tuple(timing), tuple(text), tuple(zh), tuple(pairing), chapters, parse_clips(doc.get("clips", []), source)
+    )
 
 
 def to_toml(doc: Mapping[str, Any]) -> str:
@@ -297,7 +299,10 @@ def match(key: Key, sentences: Sequence[Sentence]) -> Sentence | None:
     same_text = [s for s in sentences if normalise(s.text) == wanted]
     if len(same_text) == 1:
         return same_text[0]
-    if same_id is not None and difflib.SequenceMatcher(None, normalise(same_id.text), wanted).ratio() >= SIMILAR_TEXT_RATIO:
+    if (
+        same_id is not None
+        and difflib.SequenceMatcher(None, normalise(same_id.text), wanted).ratio() >= SIMILAR_TEXT_RATIO
+    ):
         return same_id
     return None
 
@@ -371,7 +376,9 @@ def _retext(f: Fragment, text: str) -> Fragment:
     else its words are dropped and the captions spread the new words over the sentence's span."""
     tokens = text.split()
     if len(tokens) == len(f.words):
-        return replace(f, text=text, words=tuple(Word(t, w.start_ms, w.end_ms) for t, w in zip(tokens, f.words, strict=True)))
+        return replace(
+            f, text=text, words=tuple(Word(t, w.start_ms, w.end_ms) for t, w in zip(tokens, f.words, strict=True))
+        )
     return replace(f, text=text, words=())
 
 
@@ -392,10 +399,16 @@ def _apply_timing(
         prev_end = frags[i - 1].end_ms if i > 0 else 0
         next_start = frags[i + 1].start_ms if i + 1 < len(frags) else alignment.duration_ms or end
         if end - start < MIN_SENTENCE_MS:
-            problems.append(Problem("timing", s.id, f"{start}-{end} ms is shorter than {MIN_SENTENCE_MS} ms; not applied"))
+            problems.append(
+                Problem("timing", s.id, f"{start}-{end} ms is shorter than {MIN_SENTENCE_MS} ms; not applied")
+            )
         elif start < prev_end or end > next_start:
             problems.append(
-                Problem("timing", s.id, f"{start}-{end} ms overlaps a neighbour ({prev_end}-{next_start} ms free); not applied")
+                Problem(
+                    "timing",
+                    s.id,
+                    f"{start}-{end} ms overlaps a neighbour ({prev_end}-{next_start} ms free); not applied",
+                )
             )
         else:
             frags[i] = replace(f, start_ms=start, end_ms=end, words=_fit_words(f.words, start, end))
@@ -419,8 +432,8 @@ def _apply_pairs(
     corrections: Corrections, sentences: Sequence[Sentence], zh_pairs: Sequence[ZhPair] | None, problems: list[Problem]
 ) -> tuple[ZhPair, ...] | None:
     if zh_pairs is None:
-        for fix in (*corrections.zh, *corrections.pairing):
-            problems.append(Problem("zh" if isinstance(fix, TextFix) else "pairing", fix.key.sentence, "the episode has no translation"))
+        for section, key in [("zh", f.key) for f in corrections.zh] + [("pairing", f.key) for f in corrections.pairing]:
+            problems.append(Problem(section, key.sentence, "the episode has no translation; not applied"))
         return None
     pairs = list(zh_pairs)
     for zfix in corrections.zh:

@@ -272,7 +272,9 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 start, end = max(0, len(data) - int(m.group(2))), len(data) - 1
             if start > end:
-                self._send(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, b"", mime, {"Content-Range": f"bytes */{len(data)}"})
+                self._send(
+                    HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, b"", mime, {"Content-Range": f"bytes */{len(data)}"}
+                )
                 return
             headers = {"Content-Range": f"bytes {start}-{end}/{len(data)}", "Accept-Ranges": "bytes"}
             self._send(HTTPStatus.PARTIAL_CONTENT, data[start : end + 1], mime, headers)
@@ -295,4 +297,4 @@ def make_server(episode: Episode, port: int = 0, token: str | None = None) -> _S
 
 def server_url(server: _Server) -> str:
     host, port = server.server_address[:2]
-    return f"http://{host}:{port}/{server.app.token}/"
+    return f"http://{host!s}:{port}/{server.app.token}/"

@@ -419,7 +419,7 @@ def _publish_inputs_obj(ctx: Context) -> Any:
     from .credits import credits_json, podcast_persons, shownotes_paragraph
     from .publish import PublishInputs
 
-    ep, ing, roll = ctx.episode, ctx.products["ingested"], ctx.products["roll"]
+    ep, roll = ctx.episode, ctx.products["roll"]
     zh = {eid: p.zh for p in (_corrected(ctx).zh_pairs or ()) for eid in p.en_ids[:1]}  # corrections hook
     m = ctx.products["master"]
     offset = int(m["intro_ms"])
