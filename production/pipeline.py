@@ -1,6 +1,6 @@
 """Named stages from an episode folder to a publishable build/.
 
-ingest → align → captions → credits → master → video → publish. Each stage skips itself when
+ingest → align → captions → credits → master → video → clips → publish. Each stage skips itself when
 the content hashes of its inputs and its settings are unchanged (``force`` redoes them), and
 reports progress through a callback ``(stage, fraction, message)``.
 """

@@ -31,6 +31,9 @@ def check_tables(episode: Episode) -> None:
     table_settings(MasteringSettings, "mastering", dict(episode.mastering))
     table_settings(VideoSettings, "video", dict(episode.video))
     roll_settings(episode.credit_roll)
+    from .corrections import load_corrections
+
+    load_corrections(episode.folder)  # corrections hook: a bad corrections.toml fails here, not after align
 
 
 # ---------------------------------------------------------------- ingest
