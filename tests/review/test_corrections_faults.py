@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.conftest import Outcome, assert_one_line_error, run_main  # noqa: F401 (fixture)
+from tests.faults.conftest import Outcome, assert_one_line_error
 from tests.pipeline.conftest import SCRIPT, TOML
 
 
