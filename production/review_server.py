@@ -194,7 +194,9 @@ class _Handler(BaseHTTPRequestHandler):
         """The path after the token, or None (403 sent) when the token is missing or wrong."""
         url = urllib.parse.urlsplit(self.path)
         first, _, rest = url.path.lstrip("/").partition("/")
-        if not secrets.compare_digest(first.encode(), self.server.app.token.encode()):
+        port = self.server.server_address[1]
+        host_ok = self.headers.get("Host", "") in (f"{LOOPBACK}:{port}", f"localhost:{port}")  # no DNS rebinding
+        if not host_ok or not secrets.compare_digest(first.encode(), self.server.app.token.encode()):
             self._send(HTTPStatus.FORBIDDEN, b"forbidden: open the URL `perspective review` printed\n", "text/plain")
             return None
         return urllib.parse.unquote(rest), urllib.parse.parse_qs(url.query)

@@ -104,3 +104,33 @@ def test_save_is_version_checked(served: tuple[str, int, str, Path]) -> None:
     status, reply = _post(port, f"/{token}/api/corrections", {"version": state["version"], "document": bad})
     assert status == 400 and "[[clips]] #1" in reply["error"]
     assert (folder / "corrections.toml").read_text(encoding="utf-8") == saved
+
+
+def test_another_host_name_is_403_even_with_the_token(served: tuple[str, int, str, Path]) -> None:
+    _, port, token, _ = served
+    assert _get(port, f"/{token}/", {"Host": f"attacker.example:{port}"})[0] == 403
+
+
+@pytest.mark.parametrize("width", [2, 3])
+def test_wav_peaks_per_step(tmp_path: Path, width: int) -> None:
+    import wave
+
+    import numpy as np
+
+    from production.review_server import wav_peaks
+
+    rate = 8000
+    quiet, loud = np.zeros(rate), 0.5 * np.sin(np.arange(rate) * 2 * np.pi * 440 / rate)
+    full = float(1 << (8 * width - 1))
+    ints = (np.concatenate([quiet, loud]) * full).astype(np.int32)
+    raw = b"".join(int(v).to_bytes(width, "little", signed=True) for v in np.repeat(ints, 2))
+    path = tmp_path / "t.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(width)
+        w.setframerate(rate)
+        w.writeframes(raw)
+    p = wav_peaks(path, 10)
+    assert len(p.values) == 200
+    assert p.values[:100].max() == 0
+    assert p.values[100:].min() > 0.45 and p.values[100:].max() <= 0.5
