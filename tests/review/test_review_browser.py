@@ -33,7 +33,7 @@ pytestmark = [
 WAIT_S = 20.0
 NUDGE_MS = 300  # three presses of "]"
 CLIP_MS = 20_000
-NEW_WORD = "enormous"  # replaces "big" in s0005 "That is a big change."
+NEW_WORD = "huge"  # replaces "big" in s0005 "That is a big change."
 TITLE_EN, TITLE_ZH = "Why batteries need passports", "电池为何需要护照"
 
 

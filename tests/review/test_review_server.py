@@ -111,26 +111,42 @@ def test_another_host_name_is_403_even_with_the_token(served: tuple[str, int, st
     assert _get(port, f"/{token}/", {"Host": f"attacker.example:{port}"})[0] == 403
 
 
-@pytest.mark.parametrize("width", [2, 3])
-def test_wav_peaks_per_step(tmp_path: Path, width: int) -> None:
-    import wave
+def test_waveform_peaks_of_a_24_bit_extensible_wav(tmp_path: Path) -> None:
+    """The master's format (48 kHz 24-bit stereo, WAVE_FORMAT_EXTENSIBLE): 1 s silence, 1 s at −6 dBFS."""
+    import subprocess
 
-    import numpy as np
+    from production.review_server import audio_peaks
 
-    from production.review_server import wav_peaks
-
-    rate = 8000
-    quiet, loud = np.zeros(rate), 0.5 * np.sin(np.arange(rate) * 2 * np.pi * 440 / rate)
-    full = float(1 << (8 * width - 1))
-    ints = (np.concatenate([quiet, loud]) * full).astype(np.int32)
-    raw = b"".join(int(v).to_bytes(width, "little", signed=True) for v in np.repeat(ints, 2))
-    path = tmp_path / "t.wav"
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(2)
-        w.setsampwidth(width)
-        w.setframerate(rate)
-        w.writeframes(raw)
-    p = wav_peaks(path, 10)
+    path = tmp_path / "master.wav"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "anullsrc=r=48000:cl=stereo:d=1",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=48000:duration=1,volume=0.5",
+            "-filter_complex",
+            "[1]aformat=channel_layouts=stereo[b];[0][b]concat=n=2:v=0:a=1",
+            "-c:a",
+            "pcm_s24le",
+            "-rf64",
+            "auto",
+            str(path),
+        ],
+        check=True,
+    )
+    head = path.read_bytes()[:100]
+    fmt = head.index(b"fmt ")
+    assert head[fmt + 8 : fmt + 10] == b"\xfe\xff"  # format tag 0xFFFE: extensible
+    p = audio_peaks(path, 10)
     assert len(p.values) == 200
-    assert p.values[:100].max() == 0
-    assert p.values[100:].min() > 0.45 and p.values[100:].max() <= 0.5
+    assert p.values[:95].max() < 0.01
+    loud = p.values[110:]  # ffmpeg's sine is at 1/8 full scale, halved, then the stereo→mono downmix
+    assert 0.03 < float(loud.min()) and float(loud.max()) < 0.0625 and float(loud.max() - loud.min()) < 0.01
