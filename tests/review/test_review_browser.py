@@ -22,7 +22,7 @@ import pytest
 
 from production.captions import CaptionSettings, output_names
 from production.pipeline import ProduceOptions, produce_episode
-from tests.pipeline.conftest import make_episode
+from tests.pipeline.conftest import SCRIPT, TOML, ZH
 from tests.publish.test_review_browser import CHROMIUM, LAUNCH_ARGS
 
 pytestmark = [
@@ -35,6 +35,30 @@ NUDGE_MS = 300  # three presses of "]"
 CLIP_MS = 20_000
 NEW_WORD = "huge"  # replaces "big" in s0005 "That is a big change."
 TITLE_EN, TITLE_ZH = "Why batteries need passports", "电池为何需要护照"
+
+
+# the tiny test episode plus a paragraph, so its read is long enough for a 20 s clip
+EXTRA_EN = (
+    "Analysts expect prices to fall as the new factories grow. Some worry that supply will stay tight "
+    "until the end of the decade. Others say recycling will close the gap within a few years.\n"
+)
+EXTRA_ZH = (
+    "分析人士预计，随着新工厂扩大，价格将会下降。有人担心供应会一直紧张到本世纪末。也有人说回收将在几年内弥补缺口。\n"
+)
+
+
+def make_longer_episode(root: Path) -> Path:
+    from production.demo import synthesise_host_read
+
+    folder = root / "2026-11-27-tiny"
+    folder.mkdir(parents=True)
+    (folder / "script.txt").write_text(
+        SCRIPT.replace("Thanks for listening.\n", EXTRA_EN + "Thanks for listening.\n"), encoding="utf-8"
+    )
+    (folder / "script.zh.txt").write_text(ZH.replace("感谢收听。\n", EXTRA_ZH + "感谢收听。\n"), encoding="utf-8")
+    (folder / "episode.toml").write_text(TOML, encoding="utf-8")
+    synthesise_host_read(folder)
+    return folder
 
 
 class Server:
@@ -129,7 +153,7 @@ def browser() -> Iterator[Any]:
 
 
 def test_edit_save_reload_and_every_output_follows(browser: Any, tmp_path: Path) -> None:
-    folder = make_episode(tmp_path)
+    folder = make_longer_episode(tmp_path)
     first = produce_episode(folder)
     assert not first.error, first.error
     build = folder / "build"
@@ -153,7 +177,7 @@ def test_edit_save_reload_and_every_output_follows(browser: Any, tmp_path: Path)
         _change(page, "#ed-text", f"That is a {NEW_WORD} change.")
         _change(page, "#ed-chapters li:nth-child(2) .ch-title", TITLE_EN)
         _change(page, "#ed-chapters li:nth-child(2) .ch-title-zh", TITLE_ZH)
-        clip_from = start0 / 1000 - 2
+        clip_from = int(page.get_attribute("#s0002", "data-start")) / 1000
         page.fill("#clip-name", "teaser")
         page.fill("#clip-start", f"{clip_from:.1f}")
         page.fill("#clip-end", f"{clip_from + CLIP_MS / 1000:.1f}")
@@ -216,3 +240,11 @@ def test_edit_save_reload_and_every_output_follows(browser: Any, tmp_path: Path)
         ma["channels"],
     )
     assert abs(float(clip["format"]["duration"]) - CLIP_MS / 1000) < 0.2
+
+    # a fix whose sentence has left the script: check warns, produce applies it to nothing
+    with (folder / "corrections.toml").open("a", encoding="utf-8") as fh:
+        fh.write('\n[[zh]]\nsentence = "s0002"\ntext = "A sentence nobody wrote."\nto = "没有这句"\n')
+    from production.check import check_episode
+
+    warnings = [f.message for f in check_episode(folder) if "[[zh]] s0002" in f.message]
+    assert len(warnings) == 1 and "no longer in the script" in warnings[0], warnings
