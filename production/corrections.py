@@ -8,7 +8,7 @@ changed in it: the same id with nearly the same text still finds it). A fix that
 — its sentence is gone, or its timing would overlap a neighbour — is reported as a
 :class:`Problem` and never applied to another sentence.
 
-Sections (all optional)::
+Sections (all optional; the editor writes each fix as one inline table per line)::
 
     version = 1
     [[timing]]    sentence = "s0005"  text = "…"  start_ms = 12345  end_ms = 15000   # host time

@@ -129,8 +129,8 @@ def _corrected(ctx: Context) -> Any:
 def _corrections_digest(ctx: Context, *sections: str) -> str:
     from .corrections import digest, load_corrections
 
-    fixes = digest(load_corrections(ctx.episode.folder), *sections)
-    return f"{fixes}:{ctx.episode.chapters!r}:{ctx.episode.clips!r}"
+    hand = {"chapters": ctx.episode.chapters, "clips": ctx.episode.clips}  # episode.toml's own lists
+    return digest(load_corrections(ctx.episode.folder), *sections) + repr([hand[s] for s in sections if s in hand])
 
 
 # ---------------------------------------------------------------- shared settings

@@ -118,3 +118,25 @@ def test_any_document_round_trips_through_toml(timing: list, chapters: list) -> 
     }
     parsed = parse_document(doc)
     assert parse_document(tomllib.loads(to_toml(doc))) == parsed
+
+
+def test_episode_toml_chapters_and_clips_apply_unless_corrections_override() -> None:
+    from production.corrections import ClipMark, Corrections, parse_chapters, parse_clips
+
+    hand = parse_chapters([{"sentence": "s0001", "title": "Start"}, {"sentence": "s0003", "title": "Change"}], "e")
+    clips = parse_clips([{"name": "a", "start_ms": 1000, "end_ms": 9000}], "e")
+    fixed = apply_corrections(Corrections(), S, _alignment(), PAIRS, hand, clips)
+    assert [m.title for m in fixed.chapters or ()] == ["Start", "Change"] and fixed.clips == clips
+    mine = parse_document(
+        {
+            "chapters": [{"sentence": "s0002", "title": "Mine"}],
+            "clips": [{"name": "a", "start_ms": 2000, "end_ms": 4000}],
+        }
+    )
+    fixed = apply_corrections(mine, S, _alignment(), PAIRS, hand, clips)
+    assert [m.title for m in fixed.chapters or ()] == ["Mine"]
+    assert fixed.clips == (ClipMark("a", 2000, 4000),)
+    # a clip past the end of the recording is reported, not rendered
+    late = parse_document({"clips": [{"name": "b", "start_ms": 10000, "end_ms": 13000}]})
+    fixed = apply_corrections(late, S, _alignment(), PAIRS)
+    assert fixed.clips == () and fixed.problems[0].section == "clips"
