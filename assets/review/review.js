@@ -234,7 +234,7 @@
   function renderProblems() {
     var ul = $("ed-problems");
     ul.textContent = "";
-    state.problems.forEach(function (p) { var li = document.createElement("li"); li.textContent = "not applied: " + p; ul.appendChild(li); });
+    state.problems.forEach(function (p) { var li = document.createElement("li"); li.textContent = "⚠ " + p; ul.appendChild(li); });
   }
   function load(body) {
     state.version = body.version; state.offset = body.offset_ms; state.doc = body.document || {}; state.problems = body.problems || [];
