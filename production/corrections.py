@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import ProductionError
+from .errors import EpisodeError
 from .models import Alignment, Fragment, Sentence, Word, ZhPair
 
 CORRECTIONS_FILE = "corrections.toml"
@@ -55,8 +55,9 @@ _KEYS = {
 }
 
 
-class CorrectionsError(ProductionError):
-    """corrections.toml (or [[chapters]]/[[clips]] in episode.toml) cannot be used."""
+class CorrectionsError(EpisodeError):
+    """corrections.toml (or [[chapters]]/[[clips]] in episode.toml) cannot be used: a file of the
+    episode folder, so an EpisodeError to everything that catches those."""
 
 
 @dataclass(frozen=True)
