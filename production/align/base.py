@@ -1,6 +1,6 @@
 """The engine interface every aligner implements, and alignment.json in/out.
 
-alignment.json (DESIGN.md contract):
+alignment.json (docs/contracts.md "alignment.json"):
 {"engine": "tts-dtw", "audio": "host.wav", "duration_ms": 409314,
  "fragments": [{"id": "s0001", "text": "…", "start_ms": 1730, "end_ms": 4030,
                 "words": [{"text": "Welcome", "start_ms": 1730, "end_ms": 2105}]}]}

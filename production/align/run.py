@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..audio import probe, stated_duration_ms
+from ..audio import probe, require_read_length, stated_duration_ms
 from ..errors import AudioError
 from ..models import Alignment
 from . import get_engine, write_alignment
@@ -70,7 +70,8 @@ def align_fragments(
 
         return tell
 
-    probe(audio)  # missing, empty, unreadable or not audio: say so before any work
+    # missing, empty, unreadable, not audio or a fraction of a second: say so before any work
+    require_read_length(audio, probe(audio))
     name = resolve_engine(engine, whisper_model)
     alignment = get_engine(name, **_engine_settings(name, whisper_model, offline)).align(
         audio, fragments, report("align")
@@ -88,6 +89,22 @@ def align_fragments(
     return AlignResult(alignment, deviation_report(alignment, disagreements or None), disagreements)
 
 
+ALIGNMENT_SNIFF_BYTES = 64 << 20  # an alignment.json of a 3-hour episode is a few MB; larger is not one
+
+
+def is_alignment_json(path: Path) -> bool:
+    """Whether ``path`` holds alignment JSON as ``write_alignment`` writes it (safe to replace)."""
+    import json
+
+    try:
+        if path.stat().st_size > ALIGNMENT_SNIFF_BYTES:
+            return False
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and isinstance(data.get("fragments"), list) and "engine" in data
+
+
 def align_files(
     audio: Path,
     script: Path,
@@ -98,9 +115,14 @@ def align_files(
     cross_check: bool = False,
     progress: StageProgress | None = None,
     offline: bool = False,
+    overwrite: bool = False,
 ) -> AlignResult:
+    """``perspective align``: refuses, before any work, an ``output`` that is the recording or the
+    script (also through a link), or an existing file that is not alignment JSON (unless ``overwrite``)."""
+    from ..fsutil import guard_output
     from ..script import read_text
 
+    guard_output(output, {"recording": audio, "script": script}, "alignment JSON", is_alignment_json, overwrite)
     text, _ = read_text(script)
     result = align_fragments(
         audio, fragments_from_script(text, unit), engine, whisper_model, cross_check, progress, offline

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import AlignmentError
 from ..models import Alignment, Fragment, Word
+from ..settings import load_table
 from ..synth import DEFAULT_VOICE, espeak_clip, resample, speech_span
 from .base import FragmentInput, ProgressFn
 from .dtw import Path as WarpPath
@@ -163,14 +164,8 @@ class TtsDtwEngine:
     name = ENGINE_NAME
 
     def __init__(self, **settings: object) -> None:
-        known = {f.name for f in fields(TtsDtwSettings)}
-        unknown = sorted(set(settings) - known)
-        if unknown:
-            raise AlignmentError(
-                f"unknown tts-dtw setting(s) {', '.join(unknown)}; "
-                f"known: {', '.join(sorted(known))}"
-            )
-        self.settings = TtsDtwSettings(**settings)  # type: ignore[arg-type]
+        where = "tts-dtw settings"
+        self.settings = load_table(TtsDtwSettings, "tts-dtw", settings, where=where, error=AlignmentError)
 
     # -------------------------------------------------------------------------------- public
 

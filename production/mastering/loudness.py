@@ -1,6 +1,6 @@
 """Loudness to spec: a guard limiter, two-pass loudnorm, then verify-and-correct with the meter.
 
-ffmpeg ``loudnorm`` two-pass (GUIDELINES "Loudness and audio"): pass 1 ``print_format=json``
+ffmpeg ``loudnorm`` two-pass (docs/output-rules.md "Loudness and audio"): pass 1 ``print_format=json``
 gives ``input_i/input_tp/input_lra/input_thresh/target_offset``; pass 2 feeds them back as
 ``measured_*`` with ``linear=true``. Linear mode needs the programme's true peak after the gain
 to stay under the TP target and its LRA under the LRA target; otherwise loudnorm silently falls

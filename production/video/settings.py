@@ -6,12 +6,12 @@ credits stage), in one variable-frame-rate H.264 stream:
 
 * caption sync: libass shows a cue from the first frame at or after its start, so a cue appears
   at most one frame period late. At 12.5 fps that is < 80 ms = 2 frames at 25 fps, inside the
-  Netflix in-time tolerance of ±3 frames at 25 fps (GUIDELINES "Captions", sync).
+  Netflix in-time tolerance of ±3 frames at 25 fps (docs/output-rules.md "Captions", in-time).
 * caption gaps: the guideline gap of 2 frames at 25 fps is 80 ms, exactly one 12.5 fps period;
   any half-open interval of 80 ms contains one frame time, so every gap the caption stage
   writes still shows as at least one caption-free frame (at 10 fps an 80 ms gap can vanish).
-* the credit roll scrolls a whole number of pixels per frame at 25 fps (GUIDELINES "Credit
-  roll"); decimating it would judder, so it keeps its own rate.
+* the credit roll scrolls a whole number of pixels per frame at 25 fps (docs/output-rules.md
+  "Credit roll"); decimating it would judder, so it keeps its own rate.
 * 12.5 fps halves the frames (filtering and x264 work) of a 25 fps encode.
 
 Every timestamp is on a 90 kHz clock (the MPEG system clock), which represents 10, 12.5, 15, 24,
@@ -65,12 +65,12 @@ class VideoError(ProductionError):
 
 @dataclass(frozen=True)
 class VideoSettings:
-    # --- frame (GUIDELINES "Publishing", Video: YouTube/Spotify 1920×1080 16:9)
+    # --- frame (docs/output-rules.md "Publishing": YouTube/Spotify 1920×1080 16:9)
     width: int = 1920  # px
     height: int = 1080  # px
     fps: float = 12.5  # body frame rate; see the module docstring for why 12.5 and not 25
     roll_fps: float | None = None  # credit-roll frame rate; None keeps the roll file's own rate
-    # --- H.264 (GUIDELINES: H.264 High, yuv420p)
+    # --- H.264 (docs/output-rules.md "Publishing": H.264 High, yuv420p)
     crf: int = 20  # x264 constant rate factor; 18-23 keeps text edges clean on a still picture
     preset: str = (
         "veryfast"  # the fastest x264 preset that still writes High profile (CABAC, 8x8dct)
@@ -79,7 +79,7 @@ class VideoSettings:
     profile: str = "high"  # H.264 profile ceiling passed to x264
     pix_fmt: str = "yuv420p"  # 4:2:0 8-bit: what every player and upload service decodes
     gop_s: float = 4.0  # s between forced keyframes (seek granularity in web players)
-    # --- audio (GUIDELINES: AAC-LC 48 kHz)
+    # --- audio (docs/output-rules.md "Publishing": AAC-LC 48 kHz)
     audio_rate_hz: int = 48_000  # Hz
     audio_bitrate: str = (
         "192k"  # AAC-LC bit rate (YouTube recommends 384k stereo; 192k is transparent for speech)
@@ -97,7 +97,7 @@ class VideoSettings:
     bar_colour: RGB = ACCENT  # filled part
     track_colour: RGB = INK_LIGHT  # unfilled part
     # --- title and host lower-third (drawn by Pillow: no text reaches an ffmpeg filter string)
-    font_family: str = "Noto Sans CJK SC"  # has Latin and CJK glyphs (GUIDELINES "Credit roll")
+    font_family: str = "Noto Sans CJK SC"  # has Latin and CJK glyphs (docs/output-rules.md "Credit roll")
     title_style: str = "Bold"  # fontconfig style of the title and the host name
     label_style: str = "Regular"  # fontconfig style of the role label
     title_size_px: int = 64  # px, largest title size; long titles shrink down to min_title_size_px
@@ -105,7 +105,7 @@ class VideoSettings:
     title_max_lines: int = 2  # lines; longer titles shrink, then end with "…"
     title_y_frac: float = 0.57  # title's top edge, share of the height (under the divider)
     title_colour: RGB = PALE
-    safe_frac: float = 0.90  # title-safe share of width and height (GUIDELINES "Credit roll")
+    safe_frac: float = 0.90  # title-safe share of width and height (docs/output-rules.md "Credit roll")
     lower_third_in_ms: int = 1_000  # when the host lower-third starts fading in
     lower_third_ms: int = 8_000  # how long it stays, fades included
     fade_ms: int = 400  # lower-third fade in and out
