@@ -192,7 +192,8 @@ def _manifest(episode: Episode) -> list[Finding]:
 
 def _corrections(episode: Episode) -> list[Finding]:
     """corrections hook (issue 15): fixes that no longer fit their sentence are not applied; say so."""
-    from .corrections import CORRECTIONS_FILE, episode_corrected
+    from .corrections import CORRECTIONS_FILE
+    from .ingest import episode_corrected
 
     if not (episode.folder / CORRECTIONS_FILE).exists() and episode.chapters is None and not episode.clips:
         return []

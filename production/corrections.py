@@ -481,22 +481,3 @@ def chapter_spans(marks: Sequence[ChapterMark], timed: Sequence[Sentence], end_m
         if stop > start or i + 1 == len(placed):
             out.append((chapter_title(mark), 0 if i == 0 else start, max(stop, start + 1)))
     return out
-
-
-def episode_corrected(episode: Any) -> Corrected:
-    """The episode's fixes applied to its script and build/alignment.json (for check and review)."""
-    from .align import read_alignment
-    from .ingest import ingest
-
-    alignment_file = episode.build_dir / "alignment.json"
-    if not alignment_file.is_file():
-        raise CorrectionsError(f"{alignment_file} is missing: run `perspective produce {episode.folder}` first")
-    ing = ingest(episode)
-    return apply_corrections(
-        load_corrections(episode.folder),
-        ing.script.sentences,
-        read_alignment(alignment_file),
-        ing.zh_pairs,
-        episode.chapters,
-        episode.clips,
-    )

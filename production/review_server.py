@@ -29,7 +29,6 @@ from .corrections import (
     CORRECTIONS_FILE,
     CorrectionsError,
     document_version,
-    episode_corrected,
     parse_document,
     read_document,
     to_toml,
@@ -37,6 +36,7 @@ from .corrections import (
 from .episode import Episode
 from .errors import ProductionError
 from .fsutil import write_text
+from .ingest import episode_corrected
 
 log = logging.getLogger(__name__)
 
