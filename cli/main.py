@@ -336,6 +336,37 @@ def publish(
 
 
 @app.command()
+def review(
+    episode_dir: Annotated[Path, typer.Argument(help="Episode folder (produce it first).", readable=False)],
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1; 0 picks a free one.")] = 0,
+    no_open: Annotated[bool, typer.Option("--no-open", help="Only print the URL; do not open a browser.")] = False,
+) -> None:
+    """Serve build/review.html as an editor on 127.0.0.1 (a per-run token in the URL).
+
+    Fixes (timings, caption words, Chinese lines and pairing, chapters, clips) are saved to the
+    episode's corrections.toml; the next `perspective produce` applies them to every output.
+    Ctrl-C stops the server.
+    """
+    import webbrowser
+
+    from production.episode import load_episode
+    from production.review_server import make_server, server_url
+
+    server = make_server(load_episode(episode_dir), port)
+    url = server_url(server)
+    print(url, flush=True)  # plain stdout line: scripts and tests read the URL from it
+    err.print("editing corrections.toml; Ctrl-C stops the server", highlight=False)
+    if not no_open:
+        webbrowser.open(url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@app.command()
 def credits(
     episode_dir: Annotated[Path, typer.Argument(help="Episode folder.", readable=False)],
     preview: Annotated[bool, typer.Option("--preview", help="Write a PNG contact sheet of the credit roll.")] = False,

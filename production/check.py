@@ -200,6 +200,17 @@ def _manifest(episode: Episode) -> list[Finding]:
     return [Finding("error", f"manifest: {p}") for p in verify_manifest(episode.build_dir)]
 
 
+def _corrections(episode: Episode) -> list[Finding]:
+    """corrections hook (issue 15): fixes that no longer fit their sentence are not applied; say so."""
+    from .corrections import CORRECTIONS_FILE
+    from .ingest import episode_corrected
+
+    if not (episode.folder / CORRECTIONS_FILE).exists() and episode.chapters is None and not episode.clips:
+        return []
+    problems = episode_corrected(episode).problems
+    return [Finding("warning", f"{p}: fix or remove it in `perspective review`") for p in problems]
+
+
 CHECKS: list[tuple[str, Callable[[Episode], list[Finding]]]] = [
     ("files present", _present),
     ("JSON parses", _json_files),
@@ -209,6 +220,7 @@ CHECKS: list[tuple[str, Callable[[Episode], list[Finding]]]] = [
     ("loudness in spec", _loudness),
     ("video streams", _video),
     ("manifest hashes", _manifest),
+    ("corrections fit", _corrections),  # corrections hook
     ("feed rules", lambda ep: [Finding(s, m) for s, m in episode_feed_findings(ep)]),
 ]
 

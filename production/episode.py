@@ -75,6 +75,9 @@ class Episode:
     # date = 2026-12-01T09:30:00+08:00: the moment, for the feed's pubDate (None: a plain date)
     published: dt.datetime | None = None
     show_settings: Show | None = None  # the episodes root's show.toml (production/show.py)
+    # corrections hook (issue 15): hand-written [[chapters]] / [[clips]] (production.corrections)
+    chapters: Any = None  # tuple[ChapterMark, ...] | None; None = automatic chapters
+    clips: Any = ()  # tuple[ClipMark, ...]
 
     @property
     def build_dir(self) -> Path:
@@ -167,6 +170,18 @@ def _names_zh(key: str, value: Any) -> dict[str, str]:
     return {str(k): str(v).strip() for k, v in table.items()}
 
 
+def _chapters(key: str, value: Any) -> Any:  # corrections hook: same validation as corrections.toml
+    from .corrections import parse_chapters
+
+    return parse_chapters(value, EPISODE_FILE)
+
+
+def _clips(key: str, value: Any) -> Any:  # corrections hook
+    from .corrections import parse_clips
+
+    return parse_clips(value, EPISODE_FILE)
+
+
 # key -> (required, validator). Path keys are resolved separately.
 FIELDS: dict[str, tuple[bool, Callable[[str, Any], Any]]] = {
     "title": (True, _nonempty),
@@ -190,6 +205,8 @@ FIELDS: dict[str, tuple[bool, Callable[[str, Any], Any]]] = {
     "mastering": (False, _table),
     "video": (False, _table),
     "credit_roll": (False, _table),
+    "chapters": (False, _chapters),  # corrections hook
+    "clips": (False, _clips),  # corrections hook
 }
 PATH_KEYS = ("script", "host_audio", "translation", "cover")
 SETTINGS_TABLES = ("captions", "mastering", "video", "credit_roll")

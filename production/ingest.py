@@ -10,6 +10,7 @@ from .episode import Episode, load_episode
 from .models import Script, ZhPair
 
 if TYPE_CHECKING:
+    from .corrections import Corrected
     from .credits.roll import CreditRoll
 
 
@@ -92,3 +93,23 @@ def preview_credits(folder: str | Path, output: Path | None = None, overwrite: b
     }
     guard_output(out, inputs, "credits preview PNG", is_preview_png, overwrite)
     return preview_png(credit_roll_for_episode(folder), out, episode.credit_roll)
+
+
+def episode_corrected(episode: Episode) -> Corrected:
+    """The episode's fixes (corrections.toml, [[chapters]]/[[clips]]) applied to its script and
+    build/alignment.json, as produce applies them (for check and the review editor)."""
+    from .align import read_alignment
+    from .corrections import CorrectionsError, apply_corrections, load_corrections
+
+    alignment_file = episode.layout.alignment
+    if not alignment_file.is_file():
+        raise CorrectionsError(f"{alignment_file} is missing: run `perspective produce {episode.folder}` first")
+    ing = ingest(episode)
+    return apply_corrections(
+        load_corrections(episode.folder),
+        ing.script.sentences,
+        read_alignment(alignment_file),
+        ing.zh_pairs,
+        episode.chapters,
+        episode.clips,
+    )

@@ -1,6 +1,6 @@
 """Named stages from an episode folder to a publishable build/.
 
-ingest → align → captions → credits → master → video → publish (the table is stages.py; the
+ingest → align → captions → credits → master → video → clips → publish (the table is stages.py; the
 typed results they hand on are stagekit.py; file names are layout.py). A stage skips itself
 when its fingerprint (code version, input contents, settings, the results it reads) is
 unchanged and its outputs on disk are the ones it recorded (cache.py); ``force`` redoes it.
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .cache import StageState, fingerprint
+from .corrections import load_corrections
 from .episode import EPISODE_FILE, Episode, load_episode
 from .errors import LockedError, ProductionError
 from .fsutil import explain_os_error, prepare_build, shown
@@ -203,6 +204,7 @@ def produce_episode(
         check_stage_names(options)
         episode = load_episode(folder)
         loaded = True
+        load_corrections(episode.folder)  # corrections hook: a bad corrections.toml fails before any stage
         prepare_build(episode.build_dir, episode_inputs(episode))
         with BuildLock(episode.build_dir):
             remove_stale_parts(episode.build_dir)

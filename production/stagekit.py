@@ -18,6 +18,7 @@ from .layout import BuildLayout
 if TYPE_CHECKING:
     from .cache import StageState
     from .captions import CaptionSet, QcIssue
+    from .corrections import Corrected
     from .credits import CreditRoll
     from .episode import Episode
     from .ingest import Ingested
@@ -25,7 +26,8 @@ if TYPE_CHECKING:
     from .models import Alignment, Sentence
 
 Progress = Callable[[str, float, str], None]
-STAGE_NAMES = ("ingest", "align", "captions", "credits", "master", "video", "publish")
+# "clips": build/clips/<name>.mp4 the review editor marked (corrections hook, issue 15)
+STAGE_NAMES = ("ingest", "align", "captions", "credits", "master", "video", "clips", "publish")
 T = TypeVar("T")
 
 
@@ -92,6 +94,8 @@ class Products:
     credits: CreditsResult | None = None
     master: MasterResult | None = None
     video: VideoResult | None = None
+    # not a stage: ingest's and align's results with the editor's fixes applied (corrections hook)
+    corrected: Corrected | None = None
 
 
 class StageOrderError(RuntimeError):

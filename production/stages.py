@@ -29,6 +29,7 @@ from .stagekit import (
 )
 
 if TYPE_CHECKING:
+    from .corrections import Corrected
     from .credits import CreditRoll
     from .mastering import MasteringSettings
     from .publish import PublishInputs
@@ -118,6 +119,37 @@ def with_alignment_timing(
     return tuple(out)
 
 
+# ---------------------------------------------------------------- corrections hook (issue 15)
+# The sound editor's fixes (corrections.toml, [[chapters]]/[[clips]] in episode.toml) are applied
+# after align, so ingest/align/credits never re-run for them; each later stage's fingerprint takes
+# only the sections it uses (production/corrections.py does all the work).
+def _corrected(ctx: Context) -> Corrected:
+    """Ingest's sentences and pairing and align's timing with the editor's fixes applied (once a run)."""
+    if ctx.products.corrected is None:
+        from .corrections import apply_corrections, load_corrections
+
+        ing = ctx.ingested
+        fixed = apply_corrections(
+            load_corrections(ctx.episode.folder),
+            ing.script.sentences,
+            ctx.aligned.alignment,
+            ing.zh_pairs,
+            ctx.episode.chapters,
+            ctx.episode.clips,
+        )
+        for problem in fixed.problems:
+            log.warning("%s", problem)
+        ctx.products.corrected = fixed
+    return ctx.products.corrected
+
+
+def _corrections_digest(ctx: Context, *sections: str) -> str:
+    from .corrections import digest, load_corrections
+
+    hand = {"chapters": ctx.episode.chapters, "clips": ctx.episode.clips}  # episode.toml's own lists
+    return digest(load_corrections(ctx.episode.folder), *sections) + repr([hand[s] for s in sections if s in hand])
+
+
 # ---------------------------------------------------------------- shared settings
 def _mastering_base(ctx: Context) -> MasteringSettings:
     """The mastering settings before the credit roll is known (all the intro's length needs)."""
@@ -150,9 +182,9 @@ def _offset_ms(ctx: Context) -> int:
 def _captions_build(ctx: Context) -> None:
     from .captions import build_captions, qc
 
-    ing, settings = ctx.ingested, ctx.episode.captions
-    timed = with_alignment_timing(ing.script.sentences, ctx.aligned.alignment, _offset_ms(ctx))
-    cs = build_captions(timed, ing.zh_pairs, settings)
+    fixed, settings = _corrected(ctx), ctx.episode.captions  # corrections hook
+    timed = with_alignment_timing(fixed.sentences, fixed.alignment, _offset_ms(ctx))
+    cs = build_captions(timed, fixed.zh_pairs, settings)
     issues: list[TrackIssue] = []
     for lang, track, cues in (("en", "en", cs.en), ("zh-Hans", "zh", cs.zh), ("bilingual", "bilingual", cs.bilingual)):
         for i in qc.check(cues, lang, settings, cs.speech.get(track)) if cues else []:
@@ -170,7 +202,9 @@ def _captions_run(ctx: Context) -> None:
 
 
 def _captions_inputs(ctx: Context) -> StageInputs:
-    return StageInputs((), {"settings": ctx.episode.captions, "offset": _offset_ms(ctx), "slug": ctx.episode.slug})
+    fixes = _corrections_digest(ctx, "timing", "text", "zh", "pairing")  # corrections hook
+    settings = {"settings": ctx.episode.captions, "offset": _offset_ms(ctx), "slug": ctx.episode.slug}
+    return StageInputs((), {**settings, "corrections": fixes})
 
 
 # ---------------------------------------------------------------- credits
@@ -263,10 +297,26 @@ def _tags(ctx: Context) -> EpisodeTags:
     )
 
 
+def _host_sentences(ctx: Context) -> tuple[Sentence, ...]:
+    fixed = _corrected(ctx)  # corrections hook
+    return with_alignment_timing(fixed.sentences, fixed.alignment)
+
+
+def _chapters(ctx: Context, host_timed: tuple[Sentence, ...]) -> list[Chapter]:
+    """Chapters named by the editor ([[chapters]]) when there are any, else automatic ones."""
+    from .corrections import chapter_spans
+    from .tags import Chapter
+
+    marks = _corrected(ctx).chapters  # corrections hook
+    if not marks or not host_timed:
+        return chapters_from_sentences(host_timed)
+    return [Chapter(*span) for span in chapter_spans(marks, host_timed, int(host_timed[-1].end_ms or 0))]
+
+
 def _master_run(ctx: Context) -> None:
     from .mastering import master
 
-    host_timed = with_alignment_timing(ctx.ingested.script.sentences, ctx.aligned.alignment)
+    host_timed = _host_sentences(ctx)  # corrections hook
     layout = ctx.layout
     report = master(
         ctx.episode.host_audio,
@@ -274,7 +324,7 @@ def _master_run(ctx: Context) -> None:
         layout.wav,
         _mastering_settings(ctx),
         _tags(ctx),
-        chapters_from_sentences(host_timed),
+        _chapters(ctx, host_timed),
         [(s.start_ms or 0, s.end_ms or 0) for s in host_timed],
         progress=ctx.report("master"),
     )
@@ -293,9 +343,9 @@ def _master_load(ctx: Context) -> None:
 
 
 def _master_inputs(ctx: Context) -> StageInputs:
-    return StageInputs(
-        (ctx.episode.host_audio,), {"settings": _mastering_settings(ctx), "tags": _tags(ctx), "slug": ctx.episode.slug}
-    )
+    fixes = _corrections_digest(ctx, "timing", "text", "chapters")  # corrections hook
+    settings = {"settings": _mastering_settings(ctx), "tags": _tags(ctx), "slug": ctx.episode.slug}
+    return StageInputs((ctx.episode.host_audio,), {**settings, "fixes": fixes})
 
 
 def _master_outputs(ctx: Context) -> list[Path]:
@@ -343,13 +393,52 @@ def _video_outputs(ctx: Context) -> list[Path]:
     return [ctx.layout.mp4]
 
 
+# ---------------------------------------------------------------- clips (corrections hook, issue 15)
+CLIPS_DIR = "clips"  # build/clips/<name>.mp4: the vertical social clips the editor marked
+
+
+def _clips_run(ctx: Context) -> None:
+    from .video import render_clip
+
+    ep, layout, folder = ctx.episode, ctx.layout, ctx.build / CLIPS_DIR
+    clips = _corrected(ctx).clips
+    keep = {f"{c.name}.mp4" for c in clips}
+    for old in folder.glob("*.mp4") if folder.is_dir() else ():
+        if old.name not in keep:  # a clip the editor removed
+            old.unlink()
+    _ = ctx.captioned  # the burned captions are the captions stage's ASS
+    offset = ctx.mastered.report.intro_ms  # clips are marked in host time; the master starts later
+    for clip in clips:
+        folder.mkdir(parents=True, exist_ok=True)
+        render_clip(
+            folder / f"{clip.name}.mp4",
+            layout.wav,
+            clip.start_ms + offset,
+            clip.end_ms + offset,
+            clip.title or ep.title,
+            ep.host,
+            _video_settings(ctx),
+            ass=layout.burn_in_ass,
+            background=ep.cover,
+            progress=ctx.report("clips"),
+        )
+
+
+def _clips_inputs(ctx: Context) -> StageInputs:
+    return StageInputs((), {"clips": _corrections_digest(ctx, "clips"), "video": _video_settings(ctx)})
+
+
+def _clips_outputs(ctx: Context) -> list[Path]:
+    return [ctx.build / CLIPS_DIR / f"{c.name}.mp4" for c in _corrected(ctx).clips]
+
+
 # ---------------------------------------------------------------- publish
 def _publish_inputs_obj(ctx: Context) -> PublishInputs:
     from .credits import credits_json, podcast_persons, shownotes_paragraph
     from .publish import PublishInputs
 
-    ep, ing, roll, layout = ctx.episode, ctx.ingested, ctx.credited.roll, ctx.layout
-    zh = {eid: p.zh for p in (ing.zh_pairs or ()) for eid in p.en_ids[:1]}
+    ep, roll, layout = ctx.episode, ctx.credited.roll, ctx.layout
+    zh = {eid: p.zh for p in (_corrected(ctx).zh_pairs or ()) for eid in p.en_ids[:1]}  # corrections hook
     m, cap, alignment = ctx.mastered.report, ctx.captioned, ctx.aligned.alignment
     mime = {"srt": "application/x-subrip", "vtt": "text/vtt"}
     captions = {
@@ -494,6 +583,15 @@ STAGES: tuple[Stage, ...] = (
         load=no_result,
         inputs=_video_inputs,
         outputs=_video_outputs,
+    ),
+    Stage(  # corrections hook (issue 15): build/clips/<name>.mp4
+        name="clips",
+        version=1,
+        reads=("ingest", "align", "captions", "master"),
+        run=_clips_run,
+        load=no_result,
+        inputs=_clips_inputs,
+        outputs=_clips_outputs,
     ),
     Stage(
         name="publish",

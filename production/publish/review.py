@@ -20,7 +20,7 @@ from typing import Any
 from ..assets import asset
 from ..errors import ProductionError
 from ..models import Sentence
-from .inputs import PublishInputs, clock, sentence_index_at, validate
+from .inputs import PublishInputs, chapters_of, clock, sentence_index_at, validate
 
 TEMPLATE_DIR = asset("review")
 SYNTHETIC_BANNER = (
@@ -114,6 +114,7 @@ def _csp(css: str, js: str, audio_href: str) -> str:
             f"script-src {_sha256_source(js)}",
             f"media-src {' '.join(media)}",
             "img-src data:",
+            "connect-src 'self'",  # `perspective review`'s editor talks to its own server
             "base-uri 'none'",
             "form-action 'none'",
         ]
@@ -418,4 +419,7 @@ def _page_data(inputs: PublishInputs) -> dict[str, Any]:
     return {
         "cues": [[c.start_ms, c.end_ms, "\n".join(c.lines)] for c in inputs.captions_en],
         "sentences": [[s.id, s.start_ms, s.end_ms] for s in inputs.sentences],
+        # for the editor (`perspective review`): Chinese lines by first sentence id, chapters
+        "zh": {k: v for k, v in inputs.zh.items() if v},
+        "chapters": [list(c) for c in chapters_of(inputs)],
     }

@@ -45,7 +45,7 @@ def test_only_and_from_redo_the_named_stages(tiny_episode: Path) -> None:
     only = produce_episode(tiny_episode, ProduceOptions(only="captions"))
     assert only.ran == ["captions"]
     tail = produce_episode(tiny_episode, ProduceOptions(from_stage="video"))
-    assert tail.ran == ["video", "publish"]
+    assert tail.ran == ["video", "clips", "publish"]  # clips: corrections hook (issue 15)
     assert [f for f in check_episode(tiny_episode) if f.severity == "error"] == []
 
 
