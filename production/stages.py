@@ -303,7 +303,7 @@ def _video_run(ctx: Context) -> None:
         ep.title,
         ep.host,
         settings,
-        ass=ctx.out(".bilingual.ass") if ep.translation else None,
+        ass=ctx.out(".bilingual.ass") if ep.translation else ctx.out(".en.srt"),  # English-only: English burned
         soft_subs=subs,
         roll=ctx.work / "credit-roll.mp4" if ctx.products["roll_ms"] else None,
         roll_start_ms=last_word + ROLL_GAP_MS,
