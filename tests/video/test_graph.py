@@ -85,16 +85,20 @@ def test_a_script_file_carries_the_graph(tmp_path):
     assert "interleave=nb_inputs=3" in script.read_text(encoding="utf-8")
 
 
+def _top_level_comma(text: str) -> int:
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            return i
+    raise AssertionError(f"no argument separator in {text[:40]}")
+
+
 def _evaluate(expr: str, n: int) -> int:
     """pts_table's expression for frame ``n``, read the way ffmpeg's evaluator reads it."""
     while expr.startswith("if(lt(N,"):
         mid, rest = expr[len("if(lt(N,") :].split("),", 1)
-        depth, at = 0, 0
-        for at, ch in enumerate(rest):
-            depth += ch == "("
-            depth -= ch == ")"
-            if ch == "," and depth == 0:
-                break
+        at = _top_level_comma(rest)
         expr = rest[:at] if n < int(mid) else rest[at + 1 : -1]
     return int(expr)
 
