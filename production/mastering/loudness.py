@@ -23,7 +23,9 @@ import math
 import re
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from multiprocessing import get_context
 from pathlib import Path
 
 from pydub import AudioSegment
@@ -255,6 +257,15 @@ def ebur128_lra(stderr: str) -> float:
     return float(found[-1]) if found else 0.0
 
 
+def measure_both(wav: Path, mp3: Path, settings: MasteringSettings) -> tuple[Loudness, Loudness]:
+    """The meter's readings of the WAV master and the MP3, taken side by side: the MP3 in a
+    worker process (forked: nothing to re-import) while this one reads the WAV."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) as pool:
+        mp3_reading = pool.submit(measure, mp3, settings.mp3_rate, False, STEREO)
+        wav_reading = measure(wav, settings.wav_rate, lra=False, channels=STEREO)
+        return wav_reading, mp3_reading.result()
+
+
 @dataclass(frozen=True)
 class Conformed:
     wav: Loudness
@@ -285,8 +296,8 @@ def conform(
     )
     lra = ebur128_lra(err)
     progress(0.8, "verifying the WAV master and the MP3")
-    wav = measure(wav_out, settings.wav_rate, lra=False, channels=STEREO)
-    mp3: Loudness | None = measure(mp3_out, settings.mp3_rate, lra=False, channels=STEREO)
+    wav, mp3_reading = measure_both(wav_out, mp3_out, settings)
+    mp3: Loudness | None = mp3_reading
     fixes = 0
     if not _on_aim(wav, settings):
         rendered = work / "rendered.wav"
