@@ -14,8 +14,8 @@ from pydub import AudioSegment
 
 from production.errors import RenderError
 from production.mastering import MasteringSettings
-from production.mastering.loudness import ebur128_lra, gain_and_limit, render_args, settle
-from production.mastering.media import ffmpeg_pipe
+from production.mastering.loudness import ebur128_lra, gain_and_limit, mp3_loss_db, render_args, settle
+from production.mastering.media import ffmpeg_pipe, segment_samples
 from tests.mastering.conftest import decoded, ebur128_true_peak
 
 RATE = 48000
@@ -103,3 +103,16 @@ def test_settle_gives_up_with_the_figures_when_corrections_run_out(tmp_path: Pat
     src, out = speechlike(tmp_path / "in.wav", -19.0), tmp_path / "out.wav"
     with pytest.raises(RenderError, match=r"could not bring the test to -16 LUFS.*-19\.\d\d LUFS"):
         settle(_render(src, out), out, RATE, MasteringSettings(max_corrections=0), "test")
+
+
+def test_the_mp3_gets_the_gain_the_encoder_takes_away(tmp_path: Path) -> None:
+    """Read on excerpts, the encoder's loudness change goes into the one render: the MP3 then
+    reads the WAV's loudness within aim_lu, with no second encode."""
+    src = speechlike(tmp_path / "in.wav", -19.0, seconds=40)
+    seg = AudioSegment.from_wav(src).set_sample_width(4)
+    settings = MasteringSettings()
+    trim = mp3_loss_db(segment_samples(seg), 3.0, settings)
+    wav, mp3 = tmp_path / "out.wav", tmp_path / "out.mp3"
+    ffmpeg_pipe(render_args(3.0, wav, mp3, settings, trim), seg.raw_data, "test render")
+    assert abs(trim) <= 1.0
+    assert lufs_of(mp3) == pytest.approx(lufs_of(wav), abs=settings.aim_lu)
