@@ -192,11 +192,11 @@ def _overlaps_lower_third(seg: Segment, settings: VideoSettings) -> bool:
 def _bodies(job: Job, settings: VideoSettings) -> list[Any]:
     """The still-picture segments, each with its progress bar and (if due) the lower-third.
 
-    Without ``settings.fps`` the background has a frame at each of :func:`body_times_ms`; the
+    With ``settings.fps`` 0 the background has a frame at each of :func:`body_times_ms`; the
     bar and the panel are overlays whose own frames (at each bar step; at ``motion_fps``) are
     held by the overlay until their next one."""
-    steady = settings.fps is not None
-    ticks = ticks_per_frame(settings.fps if settings.fps is not None else settings.motion_fps)
+    steady = bool(settings.fps)
+    ticks = ticks_per_frame(settings.fps or settings.motion_fps)
     bar_ticks = ticks if steady else _ms_ticks(settings.bar_step_ms)
     st = job.stills
     bodies = [s for s in job.segments if s.kind == BODY]
@@ -255,7 +255,7 @@ def picture(job: Job, settings: VideoSettings) -> Any:
 
 
 def max_fps(job: Job, settings: VideoSettings) -> Fraction:
-    body = Fraction(settings.fps if settings.fps is not None else settings.motion_fps).limit_denominator(1001)
+    body = Fraction(settings.fps or settings.motion_fps).limit_denominator(1001)
     return max(body, job.roll.fps) if job.roll is not None else body
 
 

@@ -1,7 +1,7 @@
 """Video settings, inputs and the render report.
 
 Frames (the one choice that needs a reason). The picture is a still most of the time, so by
-default (``fps`` unset) a frame is emitted only where the picture changes, on a 90 kHz clock in
+default (``fps = 0``) a frame is emitted only where the picture changes, on a 90 kHz clock in
 one variable-frame-rate H.264 stream:
 
 * captions: a frame at each cue's start and end (the burned ASS events), so a caption appears
@@ -75,8 +75,8 @@ class VideoSettings:
     # --- frame (GUIDELINES "Publishing", Video: YouTube/Spotify 1920×1080 16:9)
     width: int = 1920  # px
     height: int = 1080  # px
-    fps: float | None = None  # None: frames only where the picture changes; a rate: every frame
-    #                           at that rate (25 with the 25 fps roll: constant frame rate)
+    fps: float = 0.0  # 0: frames only where the picture changes; a rate: every frame at that
+    #                   rate (25 with the 25 fps roll: constant frame rate)
     bar_step_ms: int = 500  # ms between progress-bar steps (module docstring: why 500)
     motion_fps: float = 25.0  # frames a second while the lower-third fades
     roll_fps: float | None = None  # credit-roll frame rate; None keeps the roll file's own rate
@@ -145,7 +145,7 @@ class VideoSettings:
     timeout_s: float | None = None  # kill ffmpeg after this long; None: no limit
 
     def __post_init__(self) -> None:
-        for name, value in (("fps", self.fps), ("roll_fps", self.roll_fps), ("motion_fps", self.motion_fps)):
+        for name, value in (("fps", self.fps or None), ("roll_fps", self.roll_fps), ("motion_fps", self.motion_fps)):
             if value is not None:
                 ticks_per_frame(value, name)
         if self.preset not in X264_PRESETS:
