@@ -13,7 +13,9 @@ after the other on the same machine:
 * the loudness check: the MP3 and WAV master read by pyloudnorm (the project's meter) and by
   ffmpeg's ``ebur128`` filter (``peak=true``), side by side.
 
-Ratios hold on a shared machine where seconds do not: the issue-19 targets are produce ≤ 0.2×
+CPU seconds (user + sys, this process and its finished children: ffmpeg, the meter's worker)
+are printed beside wall seconds: on a shared machine they move far less. Ratios hold on a
+shared machine where seconds do not: the issue-19 targets are produce ≤ 0.2×
 the episode's duration, master ≤ 3× the MP3 floor, video ≤ 0.1× the duration.
 
     .venv/bin/python bench/produce_bench.py             # Markdown tables on stdout
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -48,9 +51,17 @@ SAMPLE_EPISODE_S = 325.0  # the sample episode's length as produced (bench/READM
 FF = ["ffmpeg", "-nostdin", "-v", "error", "-y"]
 
 
-def timed(fn) -> float:  # type: ignore[no-untyped-def]
-    started = time.monotonic()
+def cpu_s() -> float:
+    """CPU seconds (user + sys) of this process and of its finished children (ffmpeg, workers)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def timed(fn, cpu: dict[str, float] | None = None, key: str = "") -> float:  # type: ignore[no-untyped-def]
+    started, used = time.monotonic(), cpu_s()
     fn()
+    if cpu is not None:
+        cpu[key] = cpu_s() - used
     return time.monotonic() - started
 
 
@@ -110,14 +121,16 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=7.0, help="episode length to aim for (default 7)")
     args = parser.parse_args()
     stages: dict[str, float] = {}
-    began: dict[str, float] = {}
+    began: dict[str, tuple[float, float]] = {}
+    cpu: dict[str, float] = {}
 
     def progress(stage: str, fraction: float, message: str) -> None:
-        now = time.monotonic()
+        now = (time.monotonic(), cpu_s())
         if fraction == 0.0 and stage not in began:
             began[stage] = now
         if message == "done":
-            stages[stage] = now - began.get(stage, now)
+            wall, used = began.get(stage, now)
+            stages[stage], cpu[stage] = now[0] - wall, now[1] - used
 
     with tempfile.TemporaryDirectory(prefix="produce-bench-") as tmp:
         folder = Path(tmp) / default_sample().name
@@ -130,27 +143,30 @@ def main() -> None:
             nonlocal result
             result = produce_episode(folder, ProduceOptions(force=True), progress)
 
-        first = timed(first_run)
+        first = timed(first_run, cpu, "produce")
         assert result is not None and not result.error, result and result.error
         again = timed(lambda: produce_episode(folder))
         ep = load_episode(folder)
         mp3, wav = ep.build_dir / f"{ep.slug}.mp3", ep.build_dir / f"{ep.slug}.wav"
         duration_s = probe(mp3).duration_ms / 1000
-        mp3_floor = timed(lambda: floor_mp3(ep.host_audio, Path(tmp)))
-        mp4_floor = timed(lambda: floor_mp4(ep.host_audio, Path(tmp), duration_s))
+        mp3_floor = timed(lambda: floor_mp3(ep.host_audio, Path(tmp)), cpu, "mp3")
+        mp4_floor = timed(lambda: floor_mp4(ep.host_audio, Path(tmp), duration_s), cpu, "mp4")
         meters = {p.suffix: (measure_loudness(p), ebur128(p)) for p in (mp3, wav)}
     machine = f"{platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores"
     print(f"{date.today()} · {machine} · episode {duration_s:.0f} s · one run, side by side\n")
-    print("| stage | seconds | × episode |")
-    print("|---|---|---|")
+    print("| stage | wall s | × episode | CPU s |")
+    print("|---|---|---|---|")
     for name, secs in stages.items():
-        print(f"| {name} | {secs:.1f} | {secs / duration_s:.3f} |")
-    print(f"| **produce --force** | {first:.1f} | {first / duration_s:.3f} |")
-    print(f"| produce again (all skipped) | {again:.2f} | {again / duration_s:.4f} |")
-    print(f"| floor: MP3 encode alone | {mp3_floor:.1f} | {mp3_floor / duration_s:.3f} |")
-    print(f"| floor: MP4 encode alone | {mp4_floor:.1f} | {mp4_floor / duration_s:.3f} |")
+        print(f"| {name} | {secs:.1f} | {secs / duration_s:.3f} | {cpu[name]:.1f} |")
+    print(f"| **produce --force** | {first:.1f} | {first / duration_s:.3f} | {cpu['produce']:.1f} |")
+    print(f"| produce again (all skipped) | {again:.2f} | {again / duration_s:.4f} | |")
+    print(f"| floor: MP3 encode alone | {mp3_floor:.1f} | {mp3_floor / duration_s:.3f} | {cpu['mp3']:.1f} |")
+    print(f"| floor: MP4 encode alone | {mp4_floor:.1f} | {mp4_floor / duration_s:.3f} | {cpu['mp4']:.1f} |")
     if "master" in stages:
-        print(f"\nmaster / MP3 floor: {stages['master'] / mp3_floor:.2f}x")
+        print(
+            f"\nmaster / MP3 floor: {stages['master'] / mp3_floor:.2f}x wall, "
+            f"{cpu['master'] / max(cpu['mp3'], 1e-9):.2f}x CPU"
+        )
     print("\n| file | pyloudnorm LUFS | ebur128 LUFS | Δ LU | meter dBTP | ebur128 dBTP |")
     print("|---|---|---|---|---|---|")
     for suffix, (ours, (lufs, peak)) in meters.items():
