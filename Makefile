@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-SYSTEM_PACKAGES := ffmpeg espeak-ng fonts-noto-cjk flite chromium
+SYSTEM_PACKAGES := ffmpeg espeak-ng fonts-noto-cjk fonts-noto-core flite chromium openssh-server
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: setup system-packages venv demo test test-slow fuzz lint check bench clean
@@ -27,9 +27,9 @@ system-packages:
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@$(PIP) install -q --upgrade pip setuptools wheel
-	@# the CPU build of torch first, so openai-whisper does not pull a multi-GB CUDA build
+	@# the CPU build of torch first, so the [whisper] extra does not pull a multi-GB CUDA build
 	@$(PIP) install -q "torch==2.13.0"
-	@$(PIP) install -q -e ".[test]"
+	@$(PIP) install -q -e ".[test,whisper]"
 	@touch $(STAMP)
 
 demo: setup

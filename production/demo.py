@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from .assets import sample_episodes_dir
 from .episode import load_episode
 from .errors import EpisodeError
 
 log = logging.getLogger(__name__)
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SAMPLE_EPISODES = REPO_ROOT / "episodes"
+# Where the demo builds when the toolkit is installed from a wheel (the bundled sample is then
+# inside site-packages, which is no place for a build): a copy under the current folder.
+INSTALLED_DEMO_DIR = "perspective-demo"
 SYNTH_RATE = 22050  # Hz; eSpeak NG's native rate
 SENTENCE_PAUSE_MS = 350  # a natural breath between sentences of the stand-in read
 # Not the aligner's own voice and tempo, so the demo exercises a real alignment problem.
@@ -27,10 +30,34 @@ LABEL_TEXT = (
 
 
 def default_sample() -> Path:
-    folders = sorted(p.parent for p in SAMPLE_EPISODES.glob("*/episode.toml"))
+    """The bundled sample episode's folder (in a checkout: under episodes/)."""
+    root = sample_episodes_dir()
+    folders = sorted(p.parent for p in root.glob("*/episode.toml"))
     if not folders:
-        raise EpisodeError(f"no sample episode found under {SAMPLE_EPISODES}; is this a complete checkout?")
+        raise EpisodeError(f"no sample episode found under {root}; reinstall the toolkit (or restore episodes/)")
     return folders[0]
+
+
+def in_checkout(sample: Path) -> bool:
+    """True when the sample lives in a source checkout (episodes/ beside pyproject.toml)."""
+    return (sample.parent.parent / "pyproject.toml").is_file()
+
+
+def demo_folder(base: Path | None = None) -> Path:
+    """Where the demo builds: the sample itself in a checkout, else a copy in ``base``/perspective-demo/.
+
+    The copy takes only the sample's missing files, so a second demo reuses the first one's
+    host read and build (and keeps any edits made to the copy).
+    """
+    sample = default_sample()
+    if in_checkout(sample):
+        return sample
+    target = (base if base is not None else Path.cwd()) / INSTALLED_DEMO_DIR / sample.name
+    target.mkdir(parents=True, exist_ok=True)
+    for source in sample.iterdir():
+        if source.is_file() and not (target / source.name).exists():
+            shutil.copy2(source, target / source.name)
+    return target
 
 
 def synthesise_host_read(folder: Path) -> Path:
@@ -56,7 +83,7 @@ def synthesise_host_read(folder: Path) -> Path:
 
 
 def prepare_demo(folder: Path | None = None, progress: Callable[[str, float, str], None] | None = None) -> Path:
-    folder = Path(folder) if folder else default_sample()
+    folder = Path(folder) if folder else demo_folder()
     episode = load_episode(folder, require_audio=False)
     if not episode.host_audio.exists():
         if progress:

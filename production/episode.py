@@ -18,9 +18,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .assets import assets_dir
+from .captions.settings import CaptionSettings
+from .credits.layout import RollSettings, roll_settings
 from .errors import EpisodeError
+from .layout import BuildLayout
+from .mastering.settings import MasteringSettings
+from .settings import load_table
+from .show import Show, inherit, load_show
+from .video.settings import VideoSettings
 
-ASSETS_DIR = Path(__file__).resolve().parents[1] / "assets"
+ASSETS_DIR = assets_dir()
 EPISODE_FILE = "episode.toml"
 BUILD_DIR = "build"
 DEFAULT_SHOW = "CBN Perspective"
@@ -31,6 +39,10 @@ LOUDNESS_PROFILES = ("podcast", "broadcast", "us-broadcast")
 # output file names and feed URLs: what publish accepts (RFC 3986 unreserved, no leading dot)
 SAFE_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 SLUG_HASH_CHARS = 8  # hex digits of sha256 appended to a slug made from an unsafe folder name
+DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*")  # a quoted date with a time (RFC 3339)
+# bytes: output names add up to ~30 (".bilingual.ass" plus an atomic write's ".XXXXXXXX.part"), and a
+# file name may have 255 (NAME_MAX on ext4, XFS, tmpfs); a longer slug is cut and given a hash
+SLUG_MAX_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -38,7 +50,7 @@ class Episode:
     folder: Path
     slug: str
     title: str
-    date: dt.date
+    date: dt.date  # the calendar date as written (in its own UTC offset when a time is given)
     script: Path
     host_audio: Path
     translation: Path | None = None
@@ -54,14 +66,24 @@ class Episode:
     cover: Path | None = None
     credits: dict[str, list[str]] | None = None  # overrides the script's credits block
     names_zh: dict[str, str] = field(default_factory=dict)  # person -> Chinese name
-    captions: dict[str, Any] = field(default_factory=dict)  # CaptionSettings overrides
-    mastering: dict[str, Any] = field(default_factory=dict)  # MasteringSettings overrides
-    video: dict[str, Any] = field(default_factory=dict)  # VideoSettings overrides
-    credit_roll: dict[str, Any] = field(default_factory=dict)  # RollSettings overrides
+    # the settings tables, resolved and validated once by load_episode (defaults where absent)
+    captions: CaptionSettings = field(default_factory=CaptionSettings)
+    mastering: MasteringSettings = field(default_factory=MasteringSettings)
+    video: VideoSettings = field(default_factory=VideoSettings)
+    credit_roll: RollSettings = field(default_factory=RollSettings)
+    explicit: frozenset[str] = frozenset()  # "table.key" for every key a settings table set
+    # date = 2026-12-01T09:30:00+08:00: the moment, for the feed's pubDate (None: a plain date)
+    published: dt.datetime | None = None
+    show_settings: Show | None = None  # the episodes root's show.toml (production/show.py)
 
     @property
     def build_dir(self) -> Path:
         return self.folder / BUILD_DIR
+
+    @property
+    def layout(self) -> BuildLayout:
+        """Every build/ output's path, and which ones this episode has."""
+        return BuildLayout(self.build_dir, self.slug, self.translation is not None, self.captions.traditional)
 
 
 def _fail(key: str, message: str) -> EpisodeError:
@@ -82,8 +104,20 @@ def _nonempty(key: str, value: Any) -> str:
 
 
 def _date(key: str, value: Any) -> dt.date:
+    """A date, or a date with a time and UTC offset (an aware datetime, kept for the feed's pubDate)."""
+    if isinstance(value, str) and DATE_TIME.fullmatch(value.strip()):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
     if isinstance(value, dt.datetime):
-        return value.date()
+        if value.tzinfo is None:
+            raise _fail(
+                key,
+                f"= {value.isoformat()} has a time but no UTC offset; add one (e.g. {value.isoformat()}+08:00) "
+                "or give just the date",
+            )
+        return value
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
@@ -91,7 +125,11 @@ def _date(key: str, value: Any) -> dt.date:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise _fail(key, f"must be a date written YYYY-MM-DD (e.g. date = 2026-11-27), got {value!r}")
+    raise _fail(
+        key,
+        f"must be a date written YYYY-MM-DD (e.g. date = 2026-11-27), or with a time and UTC offset "
+        f"(date = 2026-11-27T09:30:00+08:00), got {value!r}",
+    )
 
 
 def _choice(options: tuple[str, ...]) -> Callable[[str, Any], str]:
@@ -136,7 +174,7 @@ FIELDS: dict[str, tuple[bool, Callable[[str, Any], Any]]] = {
     "script": (True, _nonempty),
     "host_audio": (True, _nonempty),
     "translation": (False, _nonempty),
-    "show": (False, _nonempty),
+    "show": (False, lambda key, value: same_form(_nonempty(key, value))),
     "host": (False, _string),
     "description": (False, _string),
     "engine": (False, _choice(ENGINES)),
@@ -144,7 +182,7 @@ FIELDS: dict[str, tuple[bool, Callable[[str, Any], Any]]] = {
     "episode_type": (False, _choice(EPISODE_TYPES)),
     "loudness": (False, _choice(LOUDNESS_PROFILES)),
     "base_url": (False, _string),
-    "guid": (False, _string),
+    "guid": (False, lambda key, value: same_form(_string(key, value))),
     "cover": (False, _nonempty),
     "credits": (False, _credits),
     "names_zh": (False, _names_zh),
@@ -154,12 +192,34 @@ FIELDS: dict[str, tuple[bool, Callable[[str, Any], Any]]] = {
     "credit_roll": (False, _table),
 }
 PATH_KEYS = ("script", "host_audio", "translation", "cover")
+SETTINGS_TABLES = ("captions", "mastering", "video", "credit_roll")
+
+
+def same_form(name: str) -> str:
+    """``name`` in the one Unicode form used for identity (slugs, guids, show names): NFC.
+    macOS (and files made there) spells "é" decomposed (NFD), most other systems composed;
+    both are the same visible name (Unicode UAX #15)."""
+    return unicodedata.normalize("NFC", name)
+
+
+def on_disk(path: Path) -> Path:
+    """``path`` as spelled on disk: a part that does not exist as written is matched to the one
+    entry of its folder with the same visible name in another Unicode normalisation (NFC/NFD)."""
+    if os.path.lexists(path) or path.name in ("", ".", ".."):
+        return path
+    parent = on_disk(path.parent) if path.parent != path else path.parent
+    try:
+        wanted = same_form(path.name)
+        matches = [entry for entry in parent.iterdir() if same_form(entry.name) == wanted]
+    except OSError:  # not a folder, unreadable: the caller reports the path as written
+        matches = []
+    return matches[0] if len(matches) == 1 else parent / path.name
 
 
 def resolve_inside(folder: Path, key: str, value: str) -> Path:
     """Resolve ``value`` against ``folder``; refuse anything (symlinks included) that leaves it."""
     root = folder.resolve()
-    candidate = (folder / value).resolve()
+    candidate = on_disk(folder / value).resolve()
     for allowed in (root, ASSETS_DIR.resolve()):
         if candidate == allowed or allowed in candidate.parents:
             return candidate
@@ -204,46 +264,13 @@ def slug_for(name: str) -> str:
     """The name outputs and URLs use: the folder's name when it is already safe (letters, digits,
     '-', '_', '.'); otherwise its safe ASCII parts joined by '-' plus a short hash of the full
     name, so folders that differ only in other characters never share file names or a guid."""
-    if SAFE_SLUG.fullmatch(name):
-        return name
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    kept = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name).strip("-._")
+    name = same_form(name)  # the same visible name typed on macOS (NFD) or elsewhere (NFC)
     digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:SLUG_HASH_CHARS]
+    if SAFE_SLUG.fullmatch(name):
+        return name if len(name) <= SLUG_MAX_CHARS else f"{name[: SLUG_MAX_CHARS - SLUG_HASH_CHARS - 1]}-{digest}"
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    kept = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name).strip("-._")[: SLUG_MAX_CHARS - SLUG_HASH_CHARS - 1]
     return f"{kept}-{digest}" if kept else f"episode-{digest}"
-
-
-_SETTING_WORDS = {bool: "true or false", int: "a whole number", float: "a number", str: "a string in quotes"}
-
-
-def _setting_type(cls: Any, name: str) -> type | None:
-    """bool/int/float/str when the field's default is one of those (what TOML can check), else None."""
-    f = next(f for f in dataclasses.fields(cls) if f.name == name)
-    default = f.default if f.default is not dataclasses.MISSING else None
-    return type(default) if type(default) in _SETTING_WORDS else None
-
-
-def _fits(value: Any, expected: type) -> bool:
-    if isinstance(value, bool) or expected is bool:
-        return isinstance(value, bool) and expected is bool
-    return isinstance(value, expected) or (expected is float and isinstance(value, int))
-
-
-def table_settings(cls: Any, table: str, overrides: dict[str, Any]) -> Any:
-    """``cls(**overrides)`` for an episode.toml settings table (``[captions]``, ``[video]`` …):
-    an EpisodeError naming the table and key for an unknown key or a value of the wrong type."""
-    known = sorted(f.name for f in dataclasses.fields(cls))
-    for key, value in overrides.items():
-        if key not in known:
-            raise EpisodeError(f"{EPISODE_FILE} [{table}] has unknown key {key!r}: use one of {', '.join(known)}")
-        expected = _setting_type(cls, key)
-        if expected is not None and not _fits(value, expected):
-            raise EpisodeError(
-                f"{EPISODE_FILE} [{table}] {key} must be {_SETTING_WORDS[expected]}, not {value!r}: fix it"
-            )
-    try:
-        return cls(**overrides)
-    except (TypeError, ValueError) as err:
-        raise EpisodeError(f"{EPISODE_FILE} [{table}]: {err}; fix that value") from err
 
 
 def load_episode(folder: str | Path, require_audio: bool = True) -> Episode:
@@ -251,7 +278,7 @@ def load_episode(folder: str | Path, require_audio: bool = True) -> Episode:
 
     ``require_audio=False`` lets the demo load a sample episode before it synthesises the read.
     """
-    root = Path(folder)
+    root = on_disk(Path(folder))
     if not root.is_dir():
         raise EpisodeError(f"episode folder not found: {root}; pass the folder that holds {EPISODE_FILE}")
     values = _validate(_read_toml(root / EPISODE_FILE))
@@ -263,4 +290,24 @@ def load_episode(folder: str | Path, require_audio: bool = True) -> Episode:
             _check_file(key, values[key])
     if require_audio:
         _check_file("host_audio", values["host_audio"])
-    return Episode(folder=root.resolve(), slug=slug_for(root.resolve().name), **values)
+    if isinstance(values["date"], dt.datetime):
+        values["published"] = values["date"]
+        values["date"] = values["date"].date()
+    show, slug = load_show(root.resolve().parent), slug_for(root.resolve().name)
+    values = inherit(show, values, slug)
+    tables = {key: values.pop(key, {}) for key in SETTINGS_TABLES}
+    explicit = frozenset(f"{table}.{key}" for table, keys in tables.items() for key in keys)
+    mastering_base = MasteringSettings(profile=values.get("loudness", "podcast"))
+    if values.get("cover"):
+        mastering_base = dataclasses.replace(mastering_base, cover=values["cover"])
+    return Episode(
+        folder=root.resolve(),
+        slug=slug,
+        show_settings=show,
+        captions=load_table(CaptionSettings, "captions", tables["captions"]),
+        mastering=load_table(MasteringSettings, "mastering", tables["mastering"], mastering_base),
+        video=load_table(VideoSettings, "video", tables["video"]),
+        credit_roll=roll_settings(tables["credit_roll"]),
+        explicit=explicit,
+        **values,
+    )

@@ -8,7 +8,6 @@ than half a second: where two unrelated methods disagree, a person should listen
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 from typing import Any
@@ -36,10 +35,11 @@ def choose_engine(
                 f"unknown alignment engine {engine!r}; choose one of: auto, {', '.join(ENGINES)}"
             )
         return engine
-    if importlib.util.find_spec("whisper") is None:
-        log.info("engine auto: openai-whisper is not installed, using %s", FALLBACK_ENGINE)
+    from .whisper import DEFAULT_MODEL, model_available, whisper_installed
+
+    if not whisper_installed():
+        log.info("engine auto: the [whisper] extra is not installed, using %s", FALLBACK_ENGINE)
         return FALLBACK_ENGINE
-    from .whisper import DEFAULT_MODEL, model_available
 
     model = whisper_model or DEFAULT_MODEL
     if model_available(model, download_root):

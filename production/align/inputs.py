@@ -16,7 +16,7 @@ def fragments_from_sentences(sentences: Sequence[Sentence]) -> list[FragmentInpu
 
 
 def fragments_from_lines(text: str) -> list[FragmentInput]:
-    """Every non-empty line is one fragment, taken as is (DESIGN.md: ``--unit line``)."""
+    """Every non-empty line is one fragment, taken as is (docs/contracts.md "Commands": ``--unit line``)."""
     from ..textnorm import spoken_form
 
     lines = [line.strip() for line in text.splitlines() if line.strip()]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib.util
 import logging
 import os
 from collections.abc import Sequence
@@ -38,6 +39,22 @@ log = logging.getLogger(__name__)
 DEFAULT_MODEL = "base.en"  # English-only, 74 M parameters: good word timing at CPU speed
 LANGUAGE = "en"  # the host track is English; fixing it skips language detection
 HASH_CHUNK = 1 << 20  # bytes read at a time when checking a checkpoint's SHA-256
+EXTRA_MODULES = ("whisper", "torch")  # what the [whisper] extra installs (pyproject.toml)
+MISSING_EXTRA = (
+    "the whisper engine needs the [whisper] extra (openai-whisper and torch), which is not installed; "
+    "run pip install 'cbn-perspective[whisper]' (make setup in a checkout) or use --engine tts-dtw"
+)
+
+
+def whisper_installed() -> bool:
+    """True when openai-whisper and torch can be imported (without importing them)."""
+    for name in EXTRA_MODULES:
+        try:
+            if importlib.util.find_spec(name) is None:
+                return False
+        except (ImportError, ValueError):  # a broken or blocked install counts as missing
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -213,6 +230,8 @@ class WhisperEngine:
         settings: WhisperSettings | None = None,
         **overrides: Any,
     ) -> None:
+        if not whisper_installed():
+            raise AlignmentError(MISSING_EXTRA)
         base = settings or WhisperSettings()
         names = {f.name for f in dataclasses.fields(WhisperSettings)}
         unknown = sorted(set(overrides) - names)

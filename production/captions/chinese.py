@@ -20,7 +20,7 @@ from .measure import is_cjk_char, zh_width
 CLOSING = set("，。、；：？！”’）》」』】…—,.;:?!)%")
 OPENING = set("“‘（《「『【(")
 MIDDLE_DOTS = set("·•・")
-LINE_END_DROPS = ("。", "，")  # never at the end of a line; GUIDELINES (fansub practice)
+LINE_END_DROPS = ("。", "，")  # never at the end of a line; fansub practice (docs/output-rules.md "Captions")
 # (opening, closing, widest run kept whole): titles stay whole up to a line, quotes when short
 BRACKETS_KEPT_WHOLE = (("《", "》", 16.0), ("“", "”", 8.0), ("「", "」", 8.0), ("（", "）", 10.0))
 PARTICLES = frozenset("的 了 着 过 地 得 们 吗 呢 吧 啊 呀 么".split())  # never start a line

@@ -3,7 +3,7 @@
 Sentences are grouped into *blocks* (a translation pair, or one sentence when there is no
 translation; a block too short to stay on screen for the minimum duration joins its
 neighbour). Within a block, dynamic programming picks the cue boundaries that minimise a cost
-made of the rules in GUIDELINES.md: each cue must lay out in the allowed lines and last at
+made of the rules in docs/output-rules.md "Captions": each cue must lay out in the allowed lines and last at
 most 7 s; reading speed over the target, cues under the minimum duration, bad break points
 (linebreak.BREAK_RULES) and crossing a sentence end cost extra; pauses and punctuation are
 good places to cut. Cues never cross a block.

@@ -1,4 +1,4 @@
-"""Caption settings: every number from ../shared/GUIDELINES.md "Captions" is a field here.
+"""Caption settings: every number from docs/output-rules.md "Captions" is a field here.
 
 Sources are named per field. "Netflix" means the Netflix timed-text style guides (general
 requirements, English template, Simplified Chinese); 9 cps for Chinese is from a secondary
@@ -46,13 +46,14 @@ class CaptionSettings:
     # Simplified Chinese
     zh_max_chars_per_line: float = 16  # half-width characters count 0.5; Netflix zh-Hans guide
     zh_target_cps: float = 9.0  # characters/second; secondary summary of Netflix zh-Hans
-    bilingual_zh_lines: int = 1  # Chinese lines in a stacked cue; GUIDELINES "1 in a stacked cue"
+    bilingual_zh_lines: int = 1  # Chinese lines in a stacked cue; docs/output-rules.md "Captions"
     bilingual_en_lines: int = 1  # English lines under it; common practice in Chinese media
     zh_pause_mark: str = "\u3000"  # replaces 。 and ， inside a line; fansub practice (secondary)
     # outputs
     vtt_max_line_chars: int = 65  # characters; Podcasting 2.0 WebVTT recommendation
     traditional: bool = False  # also write zh-Hant files, converted from zh-Hans with OpenCC
     opencc_config: str = "s2t"  # OpenCC conversion for zh-Hant ("s2t", "s2tw", "s2hk", ...)
+    convert_traditional: bool = False  # a Traditional translation: refused if false, else OpenCC t2s
     speaker: str | None = None  # name for WebVTT <v> tags (Apple ingests them); None = no tags
 
     def __post_init__(self) -> None:

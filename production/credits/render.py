@@ -14,8 +14,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageOps, PngImagePlugin, UnidentifiedImageError
 
+from ..assets import asset
 from ..errors import EpisodeError, RenderError, ScriptError
 from ..fsutil import atomic_path
 from ..tools import run
@@ -38,7 +39,7 @@ from .roll import CreditRoll
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BACKGROUND = Path(__file__).resolve().parents[2] / "assets" / "artwork" / "background.png"
+DEFAULT_BACKGROUND = asset("artwork/background.png")
 PREVIEW_TILE_WIDTH = 640  # px per frame on the contact sheet (a third of 1920)
 PREVIEW_MAX_FRAMES = 36  # a contact sheet beyond 6×6 stops being readable
 _PREVIEW_GAP = 8  # px between tiles
@@ -314,9 +315,24 @@ def preview_png(
         )
     tiles = _tiles(raw, PREVIEW_TILE_WIDTH, tile_h)
     sheet = _contact_sheet([tiles[sorted(set(picks)).index(n)] for n in picks], picks, info)
+    info_chunk = PngImagePlugin.PngInfo()
+    info_chunk.add_text(PREVIEW_SOFTWARE_KEY, PREVIEW_SOFTWARE)  # marks it as ours: replaceable
     with atomic_path(out_png) as part:
-        sheet.save(part, format="PNG")
+        sheet.save(part, format="PNG", pnginfo=info_chunk)
     return Path(out_png)
+
+
+PREVIEW_SOFTWARE_KEY = "Software"  # PNG tEXt keyword (PNG specification 11.3.4.2)
+PREVIEW_SOFTWARE = "perspective credits --preview"
+
+
+def is_preview_png(path: Path) -> bool:
+    """Whether ``path`` is a contact sheet ``preview_png`` wrote (so it may be replaced)."""
+    try:
+        with Image.open(path) as img:
+            return img.format == "PNG" and img.info.get(PREVIEW_SOFTWARE_KEY) == PREVIEW_SOFTWARE
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return False
 
 
 def _tiles(raw: bytes, w: int, h: int) -> list[Image.Image]:

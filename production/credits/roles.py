@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..assets import asset
 from ..errors import ProductionError
 
-ROLES_PATH = Path(__file__).resolve().parents[2] / "assets" / "roles.toml"
+ROLES_PATH = asset("roles.toml")
 _ROLE_KEYS = {"zh", "taxonomy_role", "taxonomy_group", "aliases", "organisation"}
 
 

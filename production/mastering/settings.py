@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..assets import assets_dir
 from ..errors import ProductionError
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
+ASSETS = assets_dir()
 WORK_RATE = 48000  # Hz; assembly and the broadcast master run at 48 kHz (EBU practice)
 
 
@@ -95,7 +96,7 @@ class MasteringSettings:
     duck_attack_ms: float = 20.0
     duck_release_ms: float = 500.0  # slow release: the bed does not pump up between words
     # outputs
-    mp3_bitrate_kbps: int = 192  # CBR; GUIDELINES: 128–192 kbps CBR (Apple: 128–256)
+    mp3_bitrate_kbps: int = 192  # CBR; docs/output-rules.md "Loudness and audio": 128–192 kbps CBR (Apple: 128–256)
     mp3_rate: int = 44100  # Hz; podcast apps expect 44.1 kHz MP3
     wav_rate: int = WORK_RATE  # Hz; broadcast master (EBU: 48 kHz)
     wav_codec: str = "pcm_s24le"  # 24-bit broadcast master

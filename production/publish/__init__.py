@@ -1,5 +1,5 @@
 """The publish bundle: Podcasting 2.0 transcript and chapters, the RSS item, show notes, the
-review page and the manifest (../shared/DESIGN.md "build/ outputs").
+review page and the manifest (docs/contracts.md "build/ outputs").
 
 One module per file format; :func:`write_bundle` writes them all, manifest.json last.
 """

@@ -15,20 +15,20 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
-from pathlib import Path
 from typing import Any
 
+from ..assets import asset
 from ..errors import ProductionError
 from ..models import Sentence
 from .inputs import PublishInputs, clock, sentence_index_at, validate
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "assets" / "review"
+TEMPLATE_DIR = asset("review")
 SYNTHETIC_BANNER = (
     "SYNTHETIC HOST READ: this audio is the demo's eSpeak NG stand-in, not the host's "
     "recording. Replace host audio with the real read and produce again before publishing."
 )
 NO_ITEMS = '<p class="none">None.</p>'
-# podcast target ±1 LU (../shared/GUIDELINES.md "Loudness"); loudness["tolerance_lu"] overrides
+# podcast target ±1 LU (docs/output-rules.md "Loudness and audio"); loudness["tolerance_lu"] overrides
 LOUDNESS_TOLERANCE_LU = 1.0
 TRUE_PEAK_CEILING_DBTP = -1.0  # ≤ −1 dBTP (Apple Podcasts, EBU R128)
 _OUT_OF_SPEC = ' class="out-of-spec"'
@@ -249,8 +249,18 @@ def _sentence(
     return span + "".join(marks)
 
 
+_ALIGNMENT_NOTES = {  # deviations about where speech is, not about which words were said
+    "low-confidence": "placed with low confidence, listen: “{script}”",
+    "skipped-sentence": "never read: “{script}” (its caption shows words nobody says)",
+    "false-start": "abandoned take before “{script}” (left out of the caption)",
+    "aside": "speech that belongs to no script sentence (left out of the captions)",
+}
+
+
 def _deviation_text(dev: Mapping[str, Any]) -> str:
     script, spoken = str(dev.get("script") or ""), str(dev.get("spoken") or "")
+    if dev.get("kind") in _ALIGNMENT_NOTES:
+        return _ALIGNMENT_NOTES[str(dev["kind"])].format(script=script)
     if script and spoken:
         return f"script “{script}” → spoken “{spoken}”"
     if script:

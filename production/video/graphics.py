@@ -15,13 +15,14 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+from ..assets import asset
 from ..credits.fonts import FontFace, find_font, load_font, missing_glyphs
 from ..errors import ProductionError
 from .settings import RGB, VideoError, VideoSettings
 
 log = logging.getLogger(__name__)
 
-ARTWORK = Path(__file__).resolve().parents[2] / "assets" / "artwork" / "background.png"
+ARTWORK = asset("artwork/background.png")
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
 ELLIPSIS = "…"
 # CJK radicals to ideographs, compatibility ideographs, full-width forms, CJK punctuation

@@ -132,7 +132,7 @@ def check_video(
     audio_ms: int | None = None,
     settings: VideoSettings | None = None,
 ) -> list[str]:
-    """Problems with a rendered episode MP4 against GUIDELINES "Publishing" (empty list: fine)."""
+    """Problems with a rendered episode MP4 against docs/output-rules.md "Publishing" (empty list: fine)."""
     settings = settings or VideoSettings()
     info = probe_video(path)
     problems = [reason for reason, failed in _rules(info, has_translation, settings) if failed]
@@ -145,7 +145,7 @@ def check_video(
 
 
 def _rules(info: dict[str, Any], has_translation: bool, s: VideoSettings) -> list[tuple[str, bool]]:
-    """(problem, present) pairs, GUIDELINES "Publishing", Video."""
+    """(problem, present) pairs, docs/output-rules.md "Publishing", video."""
     video, audio, langs = info["video"], info["audio"], info["subtitle_languages"]
     v = video[0] if len(video) == 1 else {}
     a = audio[0] if len(audio) == 1 else {}

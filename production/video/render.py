@@ -16,6 +16,8 @@ from pathlib import Path
 import srt
 
 from ..audio import probe as probe_audio
+from ..captions.fonts import fallback_fonts, undrawable_warning
+from ..credits.fonts import missing_glyphs
 from ..errors import ProductionError, RenderError, ToolMissingError
 from ..fsutil import atomic_path
 from ..tools import require, run
@@ -216,7 +218,12 @@ def _captions(
     files: set[Path] = set()
     for fontname, text in texts_by_font(subs).items():
         face = graphics.face_for(fontname, ASS_REGULAR, given)
-        graphics.check_glyphs(face, {f"captions in font {fontname}": text})
+        # characters the style's font lacks are drawn per character by a Noto fallback (the ASS
+        # names it with \fn); one no installed font draws is a warning, not a failed render
+        fallbacks, nobody = fallback_fonts(missing_glyphs(graphics.font(face, 32), text), fontname)
+        files |= fallbacks
+        if nobody:
+            log.warning("%s", undrawable_warning(nobody, f"the captions (font {fontname})"))
         files.add(face.path)
         with contextlib.suppress(ProductionError):  # no bold face: libass emboldens the regular one
             files.add(graphics.face_for(fontname, ASS_BOLD, given).path)

@@ -72,7 +72,7 @@ class VideoError(ProductionError):
 
 @dataclass(frozen=True)
 class VideoSettings:
-    # --- frame (GUIDELINES "Publishing", Video: YouTube/Spotify 1920×1080 16:9)
+    # --- frame (docs/output-rules.md "Publishing": YouTube/Spotify 1920×1080 16:9)
     width: int = 1920  # px
     height: int = 1080  # px
     fps: float = 0.0  # 0: frames only where the picture changes; a rate: every frame at that
@@ -80,7 +80,7 @@ class VideoSettings:
     bar_step_ms: int = 500  # ms between progress-bar steps (module docstring: why 500)
     motion_fps: float = 25.0  # frames a second while the lower-third fades
     roll_fps: float | None = None  # credit-roll frame rate; None keeps the roll file's own rate
-    # --- H.264 (GUIDELINES: H.264 High, yuv420p)
+    # --- H.264 (docs/output-rules.md "Publishing": H.264 High, yuv420p)
     crf: int = 20  # x264 constant rate factor; 18-23 keeps text edges clean on a still picture
     preset: str = (
         "veryfast"  # the fastest x264 preset that still writes High profile (CABAC, 8x8dct)
@@ -89,7 +89,7 @@ class VideoSettings:
     profile: str = "high"  # H.264 profile ceiling passed to x264
     pix_fmt: str = "yuv420p"  # 4:2:0 8-bit: what every player and upload service decodes
     gop_s: float = 4.0  # s between forced keyframes (seek granularity in web players)
-    # --- audio (GUIDELINES: AAC-LC 48 kHz)
+    # --- audio (docs/output-rules.md "Publishing": AAC-LC 48 kHz)
     audio_rate_hz: int = 48_000  # Hz
     audio_bitrate: str = (
         "192k"  # AAC-LC bit rate (YouTube recommends 384k stereo; 192k is transparent for speech)
@@ -107,7 +107,7 @@ class VideoSettings:
     bar_colour: RGB = ACCENT  # filled part
     track_colour: RGB = INK_LIGHT  # unfilled part
     # --- title and host lower-third (drawn by Pillow: no text reaches an ffmpeg filter string)
-    font_family: str = "Noto Sans CJK SC"  # has Latin and CJK glyphs (GUIDELINES "Credit roll")
+    font_family: str = "Noto Sans CJK SC"  # has Latin and CJK glyphs (docs/output-rules.md "Credit roll")
     title_style: str = "Bold"  # fontconfig style of the title and the host name
     label_style: str = "Regular"  # fontconfig style of the role label
     title_size_px: int = 64  # px, largest title size; long titles shrink down to min_title_size_px
@@ -115,7 +115,7 @@ class VideoSettings:
     title_max_lines: int = 2  # lines; longer titles shrink, then end with "…"
     title_y_frac: float = 0.57  # title's top edge, share of the height (under the divider)
     title_colour: RGB = PALE
-    safe_frac: float = 0.90  # title-safe share of width and height (GUIDELINES "Credit roll")
+    safe_frac: float = 0.90  # title-safe share of width and height (docs/output-rules.md "Credit roll")
     lower_third_in_ms: int = 1_000  # when the host lower-third starts fading in
     lower_third_ms: int = 8_000  # how long it stays, fades included
     fade_ms: int = 400  # lower-third fade in and out

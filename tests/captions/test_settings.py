@@ -1,4 +1,4 @@
-"""Caption settings: the GUIDELINES numbers, derived limits, validation."""
+"""Caption settings: the numbers of docs/output-rules.md, derived limits, validation."""
 
 from __future__ import annotations
 

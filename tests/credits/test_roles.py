@@ -1,4 +1,4 @@
-"""The role table: matches GUIDELINES and the real Podcast Taxonomy; bad files fail clearly."""
+"""The role table: matches docs/output-rules.md "Credit roll" and the real Podcast Taxonomy; bad files fail clearly."""
 
 from __future__ import annotations
 

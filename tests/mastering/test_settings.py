@@ -1,4 +1,4 @@
-"""Loudness profiles (GUIDELINES "Loudness and audio") and settings validation."""
+"""Loudness profiles (docs/output-rules.md "Loudness and audio") and settings validation."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ DURATION_S = 14.0  # audio length
 ROLL_START_MS = 10_000  # the roll runs 10-14 s
 ROLL_S = 4.0
 ROLL_FPS = 25
-ROLL_PX_PER_FRAME = 3  # GUIDELINES "Credit roll"
+ROLL_PX_PER_FRAME = 3  # docs/output-rules.md "Credit roll"
 ZH_SIZE, EN_SIZE = 56, 40  # ASS font sizes (script px at PlayResY 1080)
 ZH_MARGIN_V, EN_MARGIN_V = 120, 40  # ASS MarginV: Chinese line sits above the English one
 
