@@ -375,7 +375,7 @@ def _video_run(ctx: Context) -> None:
         ep.title,
         ep.host,
         _video_settings(ctx),
-        ass=layout.burn_in_ass,
+        ass=layout.burn_in_ass or layout.caption("en.srt"),  # English-only: the English captions burned
         soft_subs=subs,
         roll=layout.roll_video if credits.roll_ms else None,
         roll_start_ms=last_word + ROLL_GAP_MS,

@@ -31,6 +31,31 @@ def ffmpeg(args: Sequence[str], what: str) -> str:
     return err
 
 
+def ffmpeg_pipe(args: Sequence[str], data: bytes, what: str) -> tuple[bytes, str]:
+    """Run ffmpeg with ``data`` on its stdin (``pipe:0``); return its stdout and its stderr.
+
+    Samples already in memory go to ffmpeg this way instead of through a temporary file and a
+    second decode.
+    """
+    exe = require("ffmpeg")
+    proc = subprocess.run(
+        [exe, "-nostdin", "-hide_banner", "-y", *args],
+        input=data,
+        capture_output=True,
+        check=False,
+    )
+    err = proc.stderr.decode("utf-8", "replace")
+    if proc.returncode != 0:
+        tail = " | ".join(err.strip().splitlines()[-3:])
+        raise RenderError(f"{what} failed (ffmpeg exit {proc.returncode}): {tail}")
+    return proc.stdout, err
+
+
+def raw_input_args(fmt: str, rate: int, channels: int) -> list[str]:
+    """ffmpeg input options for interleaved samples on stdin."""
+    return ["-f", fmt, "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0"]
+
+
 def decode_raw(
     path: Path, rate: int | None, channels: int | None, fmt: str = "f32le"
 ) -> tuple[bytes, int, int]:
