@@ -129,8 +129,45 @@ def _several_streams(path: Path, streams: list[dict[str, object]]) -> AudioError
     return AudioError(
         f"{path.name} holds {len(streams)} audio streams ({'; '.join(described)}); keep the host's voice "
         f"in a file of its own, e.g. `ffmpeg -i {shlex.quote(path.name)} -map 0:a:{loudest} -c:a flac "
-        f"{shlex.quote(path.stem + '-voice.flac')}`, and point host_audio at it"
+        f"{shlex.quote(path.stem + '-voice.flac')}`, and point host_audio at it (or, in episode.toml, "
+        f"set host_audio_stream = {loudest} to use that stream as it is)"
     )
+
+
+def audio_stream_count(path: Path) -> int:
+    """How many audio streams the file holds (ffprobe)."""
+    _check_readable(path)
+    try:
+        out = run(
+            ["ffprobe", "-v", "error", "-select_streams", "a", "-show_entries", "stream=index", "-of", "csv=p=0",
+             str(path)],
+            what=f"reading {path.name}",
+        )  # fmt: skip
+    except RenderError as err:
+        raise AudioError(f"{path.name} is not a readable audio file ({err}); export it again") from err
+    return len(out.split())
+
+
+def extract_stream(path: Path, index: int, out: Path) -> Path:
+    """Audio stream ``index`` (0-based) of ``path`` alone in ``out``, losslessly as FLAC; reused
+    while it is newer than ``path``. The host's file is only read."""
+    from .fsutil import atomic_path
+
+    count = audio_stream_count(path)
+    if not 0 <= index < count:
+        raise AudioError(
+            f"host_audio_stream = {index} in episode.toml, but {path.name} holds {count} audio stream(s) "
+            f"(numbered from 0): choose one of {', '.join(map(str, range(count))) or 'none'}"
+        )
+    if out.is_file() and out.stat().st_mtime_ns >= path.stat().st_mtime_ns:
+        return out
+    with atomic_path(out) as tmp:
+        run(
+            ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(path), "-map", f"0:a:{index}", "-c:a", "flac",
+             "-f", "flac", str(tmp)],
+            what=f"reading audio stream {index} of {path.name}",
+        )  # fmt: skip
+    return out
 
 
 def require_read_length(path: str | os.PathLike[str], info: AudioInfo, min_ms: int = MIN_READ_MS) -> None:

@@ -75,6 +75,8 @@ class Episode:
     # date = 2026-12-01T09:30:00+08:00: the moment, for the feed's pubDate (None: a plain date)
     published: dt.datetime | None = None
     show_settings: Show | None = None  # the episodes root's show.toml (production/show.py)
+    # which audio stream of host_audio holds the voice (0-based), for a recorder's file with several
+    host_audio_stream: int | None = None
     # corrections hook (issue 15): hand-written [[chapters]] / [[clips]] (production.corrections)
     chapters: Any = None  # tuple[ChapterMark, ...] | None; None = automatic chapters
     clips: Any = ()  # tuple[ClipMark, ...]
@@ -170,6 +172,12 @@ def _names_zh(key: str, value: Any) -> dict[str, str]:
     return {str(k): str(v).strip() for k, v in table.items()}
 
 
+def _stream_index(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _fail(key, f"must be a whole number from 0 (the first audio stream), got {value!r}")
+    return value
+
+
 def _chapters(key: str, value: Any) -> Any:  # corrections hook: same validation as corrections.toml
     from .corrections import parse_chapters
 
@@ -188,6 +196,7 @@ FIELDS: dict[str, tuple[bool, Callable[[str, Any], Any]]] = {
     "date": (True, _date),
     "script": (True, _nonempty),
     "host_audio": (True, _nonempty),
+    "host_audio_stream": (False, _stream_index),
     "translation": (False, _nonempty),
     "show": (False, lambda key, value: same_form(_nonempty(key, value))),
     "host": (False, _string),

@@ -208,6 +208,7 @@ def produce_episode(
         prepare_build(episode.build_dir, episode_inputs(episode))
         with BuildLock(episode.build_dir):
             remove_stale_parts(episode.build_dir)
+            episode = _voice_stream(episode)
             state = StageState(episode.layout.state, episode.build_dir)
             ctx = Context(episode, options, progress or _quiet, state)
             run_stages(ctx, STAGES, result)
@@ -231,6 +232,20 @@ def check_stage_names(options: ProduceOptions) -> None:
     for flag, name in (("--only", options.only), ("--from", options.from_stage)):
         if name is not None and name not in STAGE_NAMES:
             raise ProductionError(f"{flag} {name!r} is not a stage; stages are: {', '.join(STAGE_NAMES)}")
+
+
+def _voice_stream(episode: Episode) -> Episode:
+    """With ``host_audio_stream`` set, every stage reads that stream alone, extracted once into
+    build/.work (a recorder's file with several audio streams); the host's file is only read."""
+    from dataclasses import replace
+
+    from .audio import extract_stream
+
+    index = episode.host_audio_stream
+    if index is None:
+        return episode
+    voice = extract_stream(episode.host_audio, index, episode.layout.work / f"host-audio-stream-{index}.flac")
+    return replace(episode, host_audio=voice)
 
 
 def distinct_folders(folders: Sequence[str | Path]) -> tuple[list[Path], list[tuple[Path, Path]]]:

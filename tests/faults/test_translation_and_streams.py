@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import opencc
+import pytest
 
 from .conftest import ZH, assert_one_line_error
 
@@ -63,6 +64,39 @@ def test_voice_on_the_second_audio_stream_is_named(run_main, episode: Path, tmp_
     proc = run_main("align", mkv, episode / "script.txt", "-o", tmp_path / "out.json")
     assert_one_line_error(
         proc, "recorder.mkv holds 2 audio streams", "#0 aac 2 ch, silent", "#1 aac 1 ch, sound at",
-        "-map 0:a:1", "point host_audio at it",
+        "-map 0:a:1", "point host_audio at it", "host_audio_stream = 1",
     )  # fmt: skip
     assert not (tmp_path / "out.json").exists()
+
+
+def _recorder_episode(episode: Path) -> bytes:
+    """The episode's host read moved to the second audio stream of an MKV (the first silent)."""
+    ffmpeg("-f", "lavfi", "-t", "12", "-i", "anullsrc=r=48000:cl=stereo", "-i", episode / "host.wav",
+           "-map", "0:a", "-map", "1:a", "-c:a", "aac", episode / "recorder.mkv")  # fmt: skip
+    toml = episode / "episode.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('"host.wav"', '"recorder.mkv"'), encoding="utf-8")
+    return (episode / "recorder.mkv").read_bytes()
+
+
+def test_host_audio_stream_chooses_the_voice(run_main, episode: Path) -> None:
+    """``host_audio_stream = 1`` in episode.toml: every stage reads the voice stream; the file is untouched."""
+    before = _recorder_episode(episode)
+    toml = episode / "episode.toml"
+    toml.write_text("host_audio_stream = 1\n" + toml.read_text(encoding="utf-8"), encoding="utf-8")
+    proc = run_main("produce", "-q", "--only", "align", episode)
+    assert proc.returncode == 0, proc.stderr
+    fragments = json.loads((episode / "build" / "alignment.json").read_text(encoding="utf-8"))["fragments"]
+    assert fragments and all(f["end_ms"] > f["start_ms"] for f in fragments)
+    assert (episode / "recorder.mkv").read_bytes() == before
+
+
+@pytest.mark.parametrize("value", ["2", "-1", "true", '"1"'])
+def test_host_audio_stream_that_names_no_stream_is_refused(run_main, episode: Path, value: str) -> None:
+    _recorder_episode(episode)
+    toml = episode / "episode.toml"
+    toml.write_text(f"host_audio_stream = {value}\n" + toml.read_text(encoding="utf-8"), encoding="utf-8")
+    proc = run_main("produce", "-q", episode)
+    if value == "2":
+        assert_one_line_error(proc, "host_audio_stream = 2", "holds 2 audio stream(s)", "choose one of 0, 1")
+    else:
+        assert_one_line_error(proc, "host_audio_stream", "must be a whole number from 0")
