@@ -20,7 +20,7 @@ import production
 import production.publish.inputs
 from production.cache import portable
 from production.check import check_episode
-from production.pipeline import ProduceOptions, produce_episode
+from production.pipeline import STAGE_NAMES, ProduceOptions, produce_episode
 
 from .conftest import make_episode
 
@@ -75,7 +75,7 @@ def test_fingerprints_hold_no_absolute_path(produced: Path, tmp_path: Path, monk
     episode = copy_to(produced, tmp_path)
     assert produce_episode(episode).ran == []
     text = json.dumps(seen)
-    assert len(seen) == 7 and "sha256" in text  # the files and assets count by content
+    assert len(seen) == len(STAGE_NAMES) and "sha256" in text  # the files and assets count by content
     for root in (str(REPO), str(episode), str(tmp_path), str(Path.home())):
         assert root not in text, root
 
@@ -104,7 +104,7 @@ def test_one_caption_setting_reruns_captions_and_its_readers_only(produced: Path
     toml.write_text(toml.read_text(encoding="utf-8") + '\n[captions]\nspeaker = "Ada LIN"\n', encoding="utf-8")
     result = produce_episode(episode)
     assert result.error == ""
-    assert result.ran == ["captions", "video", "publish"], result.summary
+    assert result.ran == ["captions", "video", "clips", "publish"], result.summary
     assert "<v Ada LIN>" in (episode / "build" / f"{NAME}.en.vtt").read_text(encoding="utf-8")
     assert errors(episode) == []
 
@@ -114,7 +114,7 @@ def test_a_copied_episode_follows_its_new_folder(produced: Path, tmp_path: Path)
     assert errors(copy)  # the outputs are named after the old folder: check fails before produce
     result = produce_episode(copy)
     assert result.error == ""
-    assert set(result.ran) == {"captions", "master", "video", "publish"}, result.summary
+    assert set(result.ran) == {"captions", "master", "video", "clips", "publish"}, result.summary
     build = copy / "build"
     assert not [p.name for p in build.iterdir() if p.name.startswith(NAME)]
     manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
