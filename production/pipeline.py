@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .cache import StageState, fingerprint, hash_text
+from .cache import StageState, file_sha256, fingerprint, hash_text
 from .episode import Episode, load_episode
 from .errors import LockedError, ProductionError
+from .records import StageInputs, record_failure, record_inputs  # status hook
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,9 @@ class ProduceOptions:
     loudness: str | None = None  # overrides episode.toml's loudness profile
     burn_in: bool = True  # burn bilingual captions into the MP4
     video: bool = True  # render the MP4 at all
+    # cluster hook: x264 threads per video encode when episode.toml's [video] threads is unset
+    # (None: x264 decides, i.e. every core). Batches set it so parallel encodes share the CPUs.
+    encode_threads: int | None = None
 
 
 @dataclass
@@ -158,9 +162,7 @@ def _select(options: ProduceOptions) -> tuple[set[str], set[str]]:
 def run_stages(ctx: Context, stages: Sequence[Stage], result: ProduceResult) -> None:
     forced, allowed = _select(ctx.options)
     for stage in stages:
-        files, settings = stage.inputs(ctx)
-        upstream = [ctx.fingerprints[name] for name in stage.depends]
-        fp = fingerprint(files, {"settings": settings, "version": __version__}, upstream)
+        fp, inputs = stage_fingerprint(ctx, stage)
         ctx.fingerprints[stage.name] = fp
         current = ctx.state.is_current(stage.name, fp, stage.outputs(ctx))
         if stage.name not in allowed or (current and stage.name not in forced):
@@ -169,10 +171,30 @@ def run_stages(ctx: Context, stages: Sequence[Stage], result: ProduceResult) -> 
             ctx.progress(stage.name, 1.0, "up to date")
             continue
         ctx.progress(stage.name, 0.0, "")
-        stage.run(ctx)
+        try:
+            stage.run(ctx)
+        except Exception as err:  # status hook: `perspective status` shows which stage failed and why
+            record_failure(ctx.work, stage.name, err)
+            raise
         ctx.state.record(stage.name, fp)
+        record_inputs(ctx.work, stage.name, inputs)  # status hook: what this run's fingerprint was made of
         result.ran.append(stage.name)
         ctx.progress(stage.name, 1.0, "done")
+
+
+def stage_fingerprint(ctx: Context, stage: Stage) -> tuple[str, StageInputs]:
+    """A stage's fingerprint and what it is made of (the one place both are computed: the run
+    decides freshness with it, `perspective status` explains staleness with the parts)."""
+    files, settings = stage.inputs(ctx)
+    upstream = [ctx.fingerprints[name] for name in stage.depends]
+    fp = fingerprint(files, {"settings": settings, "version": __version__}, upstream)
+    parts = StageInputs(
+        files={p.name: file_sha256(p) for p in files if p.exists()},
+        settings=settings,
+        version=__version__,
+        upstream={name: ctx.fingerprints[name] for name in stage.depends},
+    )
+    return fp, parts
 
 
 def produce_episode(

@@ -296,6 +296,8 @@ def _video_run(ctx: Context) -> None:
     if ep.translation:
         subs.append(SoftSub(ctx.out(".zh-Hans.srt"), "chi", "中文（简体）"))
     settings = table_settings(VideoSettings, "video", {**ep.video, "burn_in": ctx.options.burn_in})
+    if ctx.options.encode_threads and "threads" not in ep.video:  # cluster hook: the batch's share of the CPUs
+        settings = replace(settings, threads=ctx.options.encode_threads)
     last_word = max((s.end_ms or 0) for s in ctx.products["timed"]) if ctx.products["timed"] else 0
     report = render_video(
         ctx.out(".mp4"),

@@ -1,0 +1,146 @@
+"""The catalogue at a glance: for each episode, each stage up to date, stale (and which input
+changed) or failed — as a plain ``perspective produce`` of that folder would see it.
+
+Freshness is decided by the pipeline itself (``pipeline.stage_fingerprint`` and the stage
+table), never by a copy of its logic here. To say *why* a stage is stale, each run also keeps
+what its fingerprint was made of (file hashes by name, settings, upstream fingerprints) in
+``build/.work/status.json`` (production/records.py), and a stage that raised keeps its error there; this module
+compares that record with the inputs now. Reading status writes nothing and takes no lock.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .cache import StageState
+from .episode import load_episode
+from .errors import ProductionError
+from .pipeline import WORK_DIR, Context, ProduceOptions, stage_fingerprint
+from .records import StageInputs, plain, read_record
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StageStatus:
+    stage: str
+    state: str  # "up to date" | "stale" | "failed" | "not built"
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass
+class EpisodeStatus:
+    folder: Path
+    stages: list[StageStatus] = field(default_factory=list)
+    error: str = ""  # the episode cannot be read at all (bad episode.toml, missing folder)
+
+    @property
+    def state(self) -> str:
+        if self.error:
+            return "error"
+        states = {s.state for s in self.stages}
+        for worst in ("failed", "stale", "not built"):
+            if worst in states:
+                return worst
+        return "up to date"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "folder": str(self.folder),
+            "state": self.state,
+            "error": self.error,
+            "stages": [{"stage": s.stage, "state": s.state, "reasons": list(s.reasons)} for s in self.stages],
+        }
+
+
+# ---------------------------------------------------------------- why a stage is stale
+def _changed_settings(before: Any, now: Any, prefix: str = "") -> list[str]:
+    if isinstance(before, dict) and isinstance(now, dict):
+        keys = sorted(set(before) | set(now))
+        return [k for key in keys for k in _changed_settings(before.get(key), now.get(key), f"{prefix}{key}.")]
+    return [prefix.rstrip(".") or "settings"] if before != now else []
+
+
+def explain(before: dict[str, Any] | None, now: StageInputs) -> list[str]:
+    """Which inputs differ between the recorded run and now, in words."""
+    if not before:
+        return ["inputs changed (no record of the last run's inputs)"]
+    reasons: list[str] = []
+    old_files: dict[str, str] = before.get("files", {})
+    for name in sorted(set(old_files) | set(now.files)):
+        if name not in now.files:
+            reasons.append(f"{name} removed")
+        elif name not in old_files:
+            reasons.append(f"{name} added")
+        elif old_files[name] != now.files[name]:
+            reasons.append(f"{name} changed")
+    reasons += [f"setting {key} changed" for key in _changed_settings(before.get("settings"), plain(now.settings))]
+    if before.get("version") != now.version:
+        reasons.append(f"toolkit version {before.get('version')} -> {now.version}")
+    old_up: dict[str, str] = before.get("upstream", {})
+    reasons += [f"{name} changed" for name, fp in now.upstream.items() if old_up.get(name) != fp]
+    return reasons or ["inputs changed"]
+
+
+# ---------------------------------------------------------------- the catalogue
+def episode_status(folder: str | Path) -> EpisodeStatus:
+    from .stages import STAGES, check_tables  # stages imports pipeline: loaded when used, as the pipeline does
+
+    result = EpisodeStatus(Path(folder))
+    try:
+        episode = load_episode(folder)
+        check_tables(episode)
+    except ProductionError as err:
+        result.error = str(err)
+        return result
+    work = episode.build_dir / WORK_DIR
+    record = read_record(work)
+    recorded_inputs: dict[str, Any] = record.get("inputs", {})
+    failed: dict[str, str] = record.get("failed", {})
+    state = StageState(work / "stages.json")
+    ctx = Context(episode, ProduceOptions(), lambda stage, fraction, message="": None, state)
+    blocked: str | None = None  # first stage whose products could not be restored
+    for stage in STAGES:
+        if blocked is not None and any(d not in ctx.fingerprints for d in stage.depends):
+            result.stages.append(StageStatus(stage.name, _unbuilt(stage.name, state, failed), (f"after {blocked}",)))
+            continue
+        try:
+            fp, parts = stage_fingerprint(ctx, stage)
+        except (ProductionError, KeyError, OSError, ValueError) as err:
+            log.debug("status: cannot fingerprint %s: %s", stage.name, err)
+            blocked = blocked or stage.name
+            result.stages.append(StageStatus(stage.name, _unbuilt(stage.name, state, failed), (f"after {blocked}",)))
+            continue
+        ctx.fingerprints[stage.name] = fp
+        outputs = stage.outputs(ctx)
+        if stage.name in failed:
+            result.stages.append(StageStatus(stage.name, "failed", (failed[stage.name],)))
+        elif state.is_current(stage.name, fp, outputs):
+            result.stages.append(StageStatus(stage.name, "up to date"))
+        elif stage.name not in state.data:
+            result.stages.append(StageStatus(stage.name, "not built"))
+        elif state.data[stage.name] == fp:
+            missing = [p.name for p in outputs if not p.exists()]
+            result.stages.append(StageStatus(stage.name, "stale", tuple(f"{n} missing" for n in missing)))
+        else:
+            reasons = explain(recorded_inputs.get(stage.name), parts)
+            result.stages.append(StageStatus(stage.name, "stale", tuple(reasons)))
+        try:
+            stage.load(ctx)  # what later stages' inputs are computed from, as the run does
+        except (ProductionError, KeyError, OSError, ValueError) as err:
+            log.debug("status: cannot restore %s: %s", stage.name, err)
+            blocked = blocked or stage.name
+    return result
+
+
+def _unbuilt(stage: str, state: Any, failed: dict[str, str]) -> str:
+    if stage in failed:
+        return "failed"
+    return "stale" if stage in state.data else "not built"
+
+
+def catalogue_status(folders: list[Path]) -> list[EpisodeStatus]:
+    return [episode_status(f) for f in folders]
