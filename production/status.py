@@ -101,7 +101,7 @@ def episode_status(folder: str | Path) -> EpisodeStatus:
     recorded_inputs: dict[str, Any] = record.get("inputs", {})
     failed: dict[str, str] = record.get("failed", {})
     state = StageState(work / "stages.json")
-    ctx = Context(episode, ProduceOptions(), lambda stage, fraction, message="": None, state)
+    ctx = Context(episode, ProduceOptions(), _silent, state)
     blocked: str | None = None  # first stage whose products could not be restored
     for stage in STAGES:
         if blocked is not None and any(d not in ctx.fingerprints for d in stage.depends):
@@ -134,6 +134,10 @@ def episode_status(folder: str | Path) -> EpisodeStatus:
             log.debug("status: cannot restore %s: %s", stage.name, err)
             blocked = blocked or stage.name
     return result
+
+
+def _silent(stage: str, fraction: float, message: str = "") -> None:
+    return None
 
 
 def _unbuilt(stage: str, state: Any, failed: dict[str, str]) -> str:
