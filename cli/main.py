@@ -170,7 +170,7 @@ def produce(
         Optional[str],
         typer.Option(
             help="Run each episode as a task on this Ray cluster: auto, host:port or ray://host:port. Every node "
-            "must see the episode folders at the same path (docs/cluster.md). Needs the [cluster] extra."
+            "must see the episode folders at the same path (docs/cluster.md). Needs the \\[cluster] extra."
         ),
     ] = None,
     cpus_per_episode: Annotated[

@@ -19,7 +19,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .pipeline import ProduceOptions, ProduceResult, check_stage_names, distinct_folders, produce_episode
+from . import pipeline
+from .pipeline import ProduceOptions, ProduceResult, check_stage_names, distinct_folders
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def produce_reporting(folder: Path, options: ProduceOptions, send: Callable[[Epi
             send(EpisodeEvent(name, stage, fraction, message, who))
 
     try:
-        result = produce_episode(folder, options, tell)
+        result = pipeline.produce_episode(folder, options, tell)  # by module: tests inject faults there
     except Exception as err:
         log.debug("internal error producing %s", folder, exc_info=True)
         message = f"internal error: {type(err).__name__}: {err} (run with --debug for the traceback)"
@@ -119,7 +120,7 @@ def produce_local(
             results.append(result)
         return results
     ctx = multiprocessing.get_context("spawn")  # no forked copies of the parent's threads or locks
-    events, stopped = ctx.Manager().Queue(), ctx.Event()
+    events, stopped = ctx.Queue(), ctx.Event()  # handed to each worker as it starts
     done: dict[Path, ProduceResult] = {}
     with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_worker_start, initargs=(events, stopped)) as pool:
         futures: dict[Future[ProduceResult], Path] = {pool.submit(_local_task, f, options): f for f in folders}

@@ -21,18 +21,24 @@ Host: Ada LIN
 Writer: Ada LIN
 """
 
+ZH = """你好！欢迎收看新一期《CBN视角》。我是林雅。
+{line}
+感谢收听。
+"""
+
 TOML = """title = "{title}"
 date = 2026-11-27
 script = "script.txt"
+translation = "script.zh.txt"
 host_audio = "host.wav"
 host = "Ada LIN"
 description = "A short episode for the cluster tests."
 """
 
-LINES = (
-    "Battery makers spent more on research last year.",
-    "The rules start in 2027, and the market is watching.",
-    "Ports in the south handled record cargo in November.",
+LINES = (  # (English, Chinese): the episodes differ in one line
+    ("Battery makers spent more on research last year.", "电池制造商去年增加了研发投入。"),
+    ("The rules start in 2027, and the market is watching.", "新规将于2027年生效，市场正在关注。"),
+    ("Ports in the south handled record cargo in November.", "南方港口十一月的货运量创下纪录。"),
 )
 
 
@@ -42,7 +48,9 @@ def make_short_episode(root: Path, n: int) -> Path:
     title = f"Short episode {n + 1}"
     folder = root / f"2026-11-2{n + 1}-short-{n + 1}"
     folder.mkdir(parents=True)
-    (folder / "script.txt").write_text(SCRIPT.format(title=title, line=LINES[n % len(LINES)]), encoding="utf-8")
+    en, zh = LINES[n % len(LINES)]
+    (folder / "script.txt").write_text(SCRIPT.format(title=title, line=en), encoding="utf-8")
+    (folder / "script.zh.txt").write_text(ZH.format(line=zh), encoding="utf-8")
     (folder / "episode.toml").write_text(TOML.format(title=title), encoding="utf-8")
     synthesise_host_read(folder)
     return folder
