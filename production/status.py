@@ -105,14 +105,14 @@ def episode_status(folder: str | Path) -> EpisodeStatus:
     blocked: str | None = None  # first stage whose products could not be restored
     for stage in STAGES:
         if blocked is not None and any(d not in ctx.fingerprints for d in stage.depends):
-            result.stages.append(StageStatus(stage.name, _unbuilt(stage.name, state, failed), (f"after {blocked}",)))
+            result.stages.append(_unknown(stage.name, state, failed, blocked))
             continue
         try:
             fp, parts = stage_fingerprint(ctx, stage)
         except (ProductionError, KeyError, OSError, ValueError) as err:
             log.debug("status: cannot fingerprint %s: %s", stage.name, err)
             blocked = blocked or stage.name
-            result.stages.append(StageStatus(stage.name, _unbuilt(stage.name, state, failed), (f"after {blocked}",)))
+            result.stages.append(_unknown(stage.name, state, failed, blocked))
             continue
         ctx.fingerprints[stage.name] = fp
         outputs = stage.outputs(ctx)
@@ -140,10 +140,13 @@ def _silent(stage: str, fraction: float, message: str = "") -> None:
     return None
 
 
-def _unbuilt(stage: str, state: Any, failed: dict[str, str]) -> str:
+def _unknown(stage: str, state: StageState, failed: dict[str, str], blocked: str) -> StageStatus:
+    """A stage whose inputs cannot be known now (an upstream stage's results are not on disk)."""
     if stage in failed:
-        return "failed"
-    return "stale" if stage in state.data else "not built"
+        return StageStatus(stage, "failed", (failed[stage],))
+    if stage not in state.data:
+        return StageStatus(stage, "not built")
+    return StageStatus(stage, "stale", (f"{blocked} must run first",))
 
 
 def catalogue_status(folders: list[Path]) -> list[EpisodeStatus]:

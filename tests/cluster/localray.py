@@ -64,10 +64,24 @@ class LocalRay:
 
     def add_node(self, num_cpus: int = 1, resources: str = "{}") -> None:
         n = len(self.procs)
+        # several nodes on one machine: each its own agent and manager ports (the defaults collide)
+        ports = [
+            f"--{name}={free_port()}"
+            for name in (
+                "node-manager-port",
+                "object-manager-port",
+                "dashboard-agent-listen-port",
+                "dashboard-agent-grpc-port",
+                "metrics-export-port",
+                "runtime-env-agent-port",
+            )
+        ]
         self._start(
             [
                 f"--address={self.address}",
                 "--node-ip-address=127.0.0.1",
+                f"--temp-dir={self.temp_dir}/n{n}",  # its own session folder and sockets
+                *ports,
                 f"--num-cpus={num_cpus}",
                 f"--resources={resources}",
                 f"--object-store-memory={OBJECT_STORE_BYTES}",
