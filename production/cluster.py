@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 CLUSTER_EXTRA = "pip install 'cbn-perspective[cluster]'"
 DEFAULT_CPUS = 2  # CPUs (x264 threads) per episode: the encode is most of an episode's CPU time (bench/README.md)
-DEFAULT_MEMORY_MB = 1024  # per episode: above the measured peak of a produce (bench/README.md, cluster section)
+DEFAULT_MEMORY_MB = 1024  # per episode: ~2x the measured 508 MB peak of a produce (bench/README.md, Cluster)
 CONNECT_TIMEOUT_S = 5.0  # for the reachability check of a host:port address
 DEFAULT_RETRIES = 2  # runs again after a lost worker before the episode is reported failed
 
