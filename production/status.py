@@ -11,6 +11,7 @@ compares that record with the inputs now. Reading status writes nothing and take
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,40 @@ class EpisodeStatus:
 
 
 # ---------------------------------------------------------------- why a stage is stale
+_REPR = re.compile(r"^[A-Za-z_][\w.]*\((.*)\)$", re.S)  # a dataclass repr, as stages give settings
+
+
+def _repr_fields(text: str) -> dict[str, str] | None:
+    """``Name(a=1, b='x, y')`` -> {"a": "1", "b": "'x, y'"}; None when it is not such a repr."""
+    match = _REPR.match(text)
+    if not match:
+        return None
+    fields: dict[str, str] = {}
+    depth, quote, start, body = 0, "", 0, match.group(1) + ","
+    for i, ch in enumerate(body):
+        if quote:
+            quote = "" if ch == quote and body[i - 1] != "\\" else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            key, eq, value = body[start:i].strip().partition("=")
+            if not eq:
+                return None
+            fields[key] = value
+            start = i + 1
+    return fields
+
+
 def _changed_settings(before: Any, now: Any, prefix: str = "") -> list[str]:
+    if isinstance(before, str) and isinstance(now, str) and before != now:
+        old_fields, new_fields = _repr_fields(before), _repr_fields(now)
+        if old_fields is not None and new_fields is not None:
+            before, now = old_fields, new_fields
+            prefix = "" if prefix == "settings." else prefix  # "setting profile", not "settings.profile"
     if isinstance(before, dict) and isinstance(now, dict):
         keys = sorted(set(before) | set(now))
         return [k for key in keys for k in _changed_settings(before.get(key), now.get(key), f"{prefix}{key}.")]
