@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-SYSTEM_PACKAGES := ffmpeg espeak-ng fonts-noto-cjk flite chromium
+SYSTEM_PACKAGES := ffmpeg espeak-ng fonts-noto-cjk fonts-noto-core flite chromium openssh-server
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: setup system-packages venv demo test test-slow fuzz lint check bench clean

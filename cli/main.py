@@ -16,6 +16,7 @@ from rich.markup import escape
 
 from production import __version__
 from production.errors import ProductionError
+from production.fsutil import explain_os_error, shown
 
 from .progress import Reporter
 
@@ -29,8 +30,8 @@ app = typer.Typer(
 # soft_wrap: a message stays one line however long (no wrapping at the terminal's width)
 # Path arguments are not checked by click (readable=False): its usage error is several lines and
 # exit 2, while the library says what is wrong with the file in one line and exits 1.
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True, emoji=False)  # ":a:" in an ffmpeg -map is text, not an emoji
+err = Console(stderr=True, soft_wrap=True, emoji=False)
 _state = {"debug": False}
 INTERRUPTED = "interrupted; outputs already complete were kept"  # and temporaries removed (fsutil)
 
@@ -109,6 +110,12 @@ def ingest(
     out.print(f"translation: {'none' if result.zh_pairs is None else f'{paired} sentences paired'}")
 
 
+ACCEPT_LOW_CONFIDENCE_HELP = (
+    "Produce even when the evidence says the script does not match the recording; every sentence "
+    "is marked low-confidence (check warns, the review page lists them)."
+)
+
+
 @app.command()
 def align(
     audio: Annotated[Path, typer.Argument(help="The recording (any format ffmpeg reads).", readable=False)],
@@ -128,6 +135,17 @@ def align(
     offline: Annotated[
         bool, typer.Option("--offline", help="Never download a whisper model; use the cache or a .pt path.")
     ] = False,
+    accept_low_confidence: Annotated[
+        bool,
+        typer.Option("--accept-low-confidence", help=ACCEPT_LOW_CONFIDENCE_HELP),
+    ] = False,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="Replace an existing -o file that is not alignment JSON (the recording and script: never).",
+        ),
+    ] = False,
 ) -> None:
     """Align a script to a recording and write alignment.json (speech start/end per fragment, word timings)."""
     from production.align.run import align_files
@@ -143,6 +161,8 @@ def align(
             cross_check=cross_check,
             progress=progress,
             offline=offline,
+            accept_low_confidence=accept_low_confidence,
+            overwrite=overwrite,
         )
     err.print(
         f"wrote {escape(str(output))} ({len(result.alignment.fragments)} fragments, engine {result.alignment.engine})"
@@ -165,6 +185,10 @@ def produce(
     offline: Annotated[bool, typer.Option("--offline", help="Never download a whisper model.")] = False,
     loudness: Annotated[Optional[Loudness], typer.Option(help="Loudness profile for the masters.")] = None,
     burn_in: Annotated[bool, typer.Option("--burn-in/--no-burn-in", help="Burn captions into the video.")] = True,
+    accept_low_confidence: Annotated[
+        bool,
+        typer.Option("--accept-low-confidence", help=ACCEPT_LOW_CONFIDENCE_HELP),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     cluster: Annotated[
         Optional[str],
@@ -204,6 +228,7 @@ def produce(
         loudness=loudness.value if loudness else None,
         burn_in=burn_in,
         encode_threads=cpus_per_episode,
+        accept_low_confidence=accept_low_confidence,
     )
     check_stage_names(options)  # before any folder is touched
     folders, repeats = distinct_folders(episode_dirs)
@@ -225,14 +250,14 @@ def produce(
     failed = [r for r in results if r.error]
     for r in results:
         if r.error:
-            err.print(f"[red]failed[/red] {escape(str(r.folder))}: {escape(r.error)}", highlight=False)
+            err.print(f"[red]failed[/red] {escape(shown(r.folder))}: {escape(r.error)}", highlight=False)
             if _state["debug"] and r.exception is not None:
                 import traceback
 
                 traceback.print_exception(r.exception)
         else:
             err.print(
-                f"[green]done[/green] {escape(str(r.folder))}/build ({r.seconds:.1f} s; {r.summary})", highlight=False
+                f"[green]done[/green] {escape(shown(r.folder))}/build ({r.seconds:.1f} s; {r.summary})", highlight=False
             )
     if len(results) > 1:
         names = f": {', '.join(str(r.folder) for r in failed)}" if failed else ""
@@ -273,15 +298,28 @@ def status(
 
 @app.command()
 def check(
-    episode_dir: Annotated[Path, typer.Argument(help="Episode folder whose build/ to check.", readable=False)],
+    episode_dir: Annotated[
+        Path, typer.Argument(help="Episode folder whose build/ to check, or a feed.xml to check.", readable=False)
+    ],
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every warning, not counts per rule.")] = False,
+    episodes_root: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--episodes", help="For a feed.xml: the episodes root its files come from (default: the feed's folder).",
+            readable=False,
+        ),
+    ] = None,
 ) -> None:
-    """Quality gate over build/: files present and parseable, captions QC, loudness, video, hashes.
+    """Quality gate over build/: files present and parseable, captions QC, loudness, video, hashes, feed rules.
 
-    Exit 1 with one line per error; warnings are summarised (use --verbose to list them).
+    Given a feed.xml instead, checks it rule by rule (docs/publishing.md). Exit 1 with one line per
+    error; warnings are summarised (use --verbose to list them).
     """
     from production.check import check_episode, summarise
 
+    if episode_dir.is_file():
+        _check_feed_file(episode_dir, episodes_root)
+        return
     with interruptible():
         findings = check_episode(episode_dir)
     errors = [f for f in findings if f.severity == "error"]
@@ -302,6 +340,97 @@ def check(
     out.print(f"check passed ({len(others)} warning(s)/note(s))")
 
 
+def _check_feed_file(feed: Path, root: Optional[Path]) -> None:
+    from production.publish.rules import Resolver, check_feed
+    from production.show import load_show
+
+    try:
+        text = feed.read_bytes()
+    except OSError as e:
+        raise ProductionError(f"cannot read {feed}: {e.strerror or e}") from e
+    problems = check_feed(text, Resolver(load_show(root or feed.resolve().parent)))
+    for p in problems:
+        err.print(f"error: {p}", markup=False, highlight=False, soft_wrap=True)
+    if problems:
+        err.print(f"check failed: {len(problems)} error(s)")
+        raise typer.Exit(1)
+    out.print("feed check passed")
+
+
+@app.command()
+def feed(
+    episodes_root: Annotated[
+        Path, typer.Argument(help="The episodes root: the folder holding show.toml.", readable=False)
+    ],
+    output: Annotated[
+        Optional[Path],
+        typer.Option(
+            "-o", "--output", help="Where to write the feed (default: EPISODES_ROOT/feed.xml).", readable=False
+        ),
+    ] = None,
+) -> None:
+    """Write the show's RSS feed from every produced episode, newest first (refused if a feed rule fails)."""
+    from production.publish.upload import write_feed
+
+    path = write_feed(episodes_root, output or episodes_root / "feed.xml")
+    err.print(f"wrote {escape(str(path))}")
+
+
+@app.command()
+def publish(
+    episode_dirs: Annotated[list[Path], typer.Argument(help="Episode folders to publish.", readable=False)],
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="Destination: a folder, sftp://user@host:port/path or s3://bucket/path. Credentials come from "
+            "ssh-agent/~/.ssh, PERSPECTIVE_SSH_KEY, PERSPECTIVE_SFTP_PASSWORD or the AWS variables, never from here.",
+        ),
+    ],
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No per-file output.")] = False,
+) -> None:
+    """Upload the episodes' files, the cover and feed.xml; only files whose sha256 changed, the feed last."""
+    from production.publish.upload import publish as run_publish
+
+    def tell(name: str, sent: int, total: int) -> None:
+        if not quiet and sent >= total:
+            err.print(f"sent {name} ({total} bytes)", markup=False, highlight=False)
+
+    report = run_publish(episode_dirs, to, progress=tell)
+    err.print(f"published to {report.destination}: {report.summary}", markup=False, highlight=False)
+
+
+@app.command()
+def review(
+    episode_dir: Annotated[Path, typer.Argument(help="Episode folder (produce it first).", readable=False)],
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1; 0 picks a free one.")] = 0,
+    no_open: Annotated[bool, typer.Option("--no-open", help="Only print the URL; do not open a browser.")] = False,
+) -> None:
+    """Serve build/review.html as an editor on 127.0.0.1 (a per-run token in the URL).
+
+    Fixes (timings, caption words, Chinese lines and pairing, chapters, clips) are saved to the
+    episode's corrections.toml; the next `perspective produce` applies them to every output.
+    Ctrl-C stops the server.
+    """
+    import webbrowser
+
+    from production.episode import load_episode
+    from production.review_server import make_server, server_url
+
+    server = make_server(load_episode(episode_dir), port)
+    url = server_url(server)
+    print(url, flush=True)  # plain stdout line: scripts and tests read the URL from it
+    err.print("editing corrections.toml; Ctrl-C stops the server", highlight=False)
+    if not no_open:
+        webbrowser.open(url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 @app.command()
 def credits(
     episode_dir: Annotated[Path, typer.Argument(help="Episode folder.", readable=False)],
@@ -310,6 +439,13 @@ def credits(
         Optional[Path],
         typer.Option("-o", "--output", help="Where to write the preview PNG.", readable=False),
     ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="Replace an existing -o file that is not an earlier preview (the episode's own files: never).",
+        ),
+    ] = False,
 ) -> None:
     """Show the episode's credits (bilingual roles); with --preview, render a contact sheet of the roll."""
     from production.ingest import credits_for_episode, preview_credits
@@ -321,7 +457,7 @@ def credits(
         err.print(f"warning: {w}", markup=False)
     if preview:
         with interruptible():
-            path = preview_credits(episode_dir, output)
+            path = preview_credits(episode_dir, output, overwrite=overwrite)
         err.print(f"wrote {escape(str(path))}")
 
 
@@ -379,6 +515,11 @@ def main() -> None:
     except KeyboardInterrupt:  # outside a command (typer handles the inside: see interruptible)
         err.print(INTERRUPTED, markup=False, highlight=False)
         sys.exit(130)
+    except OSError as e:  # a file operation the library did not expect to fail: still one line
+        if debug:
+            raise
+        err.print(f"error: {explain_os_error(e, doing='use')}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(1)
     except Exception as e:  # click usage errors and unexpected bugs: one line, no traceback
         if isinstance(e, _usage_error_type()) and hasattr(e, "show"):
             e.show()

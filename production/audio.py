@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 import os
+import shlex
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +19,9 @@ READ_BYTES = 1 << 20  # bytes per read from ffmpeg's pipe
 ANALYSIS_RATE = 16000  # Hz; speech analysis rate shared by the aligners (whisper uses 16 kHz too)
 ESTIMATED_DURATION = b"Estimating duration from bitrate"  # ffprobe's warning: no header states it
 WAV_UNSET_SIZE = 0xFFFF0000  # bytes; writers that stream a WAV leave its data size near 2**32 - 1
+
+
+MIN_READ_MS = 1000  # a host read shorter than this is no read (mastering refuses under 1 s too)
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,7 @@ def probe(path: str | os.PathLike[str]) -> AudioInfo:
                 "-v",
                 "error",
                 "-select_streams",
-                "a:0",
+                "a",
                 "-show_entries",
                 "stream=sample_rate,channels,codec_name:format=duration",
                 "-of",
@@ -67,10 +72,112 @@ def probe(path: str | os.PathLike[str]) -> AudioInfo:
     duration = float(data.get("format", {}).get("duration") or 0.0)
     if duration <= 0:
         raise AudioError(f"{p.name} has no measurable duration (truncated or corrupt?); export it again")
+    if len(streams) > 1:
+        raise _several_streams(p, streams)
     s = streams[0]
     return AudioInfo(
         round(duration * 1000), int(s.get("sample_rate", 0)), int(s.get("channels", 0)), s.get("codec_name", "?")
     )
+
+
+LEVEL_PROBE_S = 300  # seconds of each stream measured when a file holds several audio streams
+SILENT_DB = -60.0  # dBFS mean level under which a stream is called silent
+
+
+def stream_levels_db(path: Path, count: int) -> list[float | None]:
+    """Mean level (dBFS, ffmpeg's volumedetect) of each of ``count`` audio streams over their
+    first LEVEL_PROBE_S seconds; None where it cannot be measured."""
+    import re
+
+    levels: list[float | None] = []
+    for i in range(count):
+        proc = subprocess.run(
+            [
+                require("ffmpeg"),
+                "-nostdin",
+                "-hide_banner",
+                "-t",
+                str(LEVEL_PROBE_S),
+                "-i",
+                str(path),
+                "-map",
+                f"0:a:{i}",
+                "-af",
+                "volumedetect",
+                "-f",
+                "null",
+                "-",
+            ],
+            capture_output=True,
+            check=False,
+        )
+        found = re.search(rb"mean_volume: (-?[0-9.]+|-inf) dB", proc.stderr)
+        levels.append(float(found.group(1)) if found else None)
+    return levels
+
+
+def _several_streams(path: Path, streams: list[dict[str, object]]) -> AudioError:
+    """Refuse a file with several audio streams (a video recorder's MKV), naming each and the
+    command that keeps the one with the voice; which stream a tool decodes is not to be guessed."""
+    levels = stream_levels_db(path, len(streams))
+    described = []
+    for i, (s, level) in enumerate(zip(streams, levels, strict=True)):
+        sound = "unreadable" if level is None else "silent" if level < SILENT_DB else f"sound at {level:.0f} dBFS mean"
+        described.append(f"#{i} {s.get('codec_name', '?')} {s.get('channels', '?')} ch, {sound}")
+    measured = [-math.inf if level is None else level for level in levels]
+    loudest = measured.index(max(measured))
+    return AudioError(
+        f"{path.name} holds {len(streams)} audio streams ({'; '.join(described)}); keep the host's voice "
+        f"in a file of its own, e.g. `ffmpeg -i {shlex.quote(path.name)} -map 0:a:{loudest} -c:a flac "
+        f"{shlex.quote(path.stem + '-voice.flac')}`, and point host_audio at it (or, in episode.toml, "
+        f"set host_audio_stream = {loudest} to use that stream as it is)"
+    )
+
+
+def audio_stream_count(path: Path) -> int:
+    """How many audio streams the file holds (ffprobe)."""
+    _check_readable(path)
+    try:
+        out = run(
+            ["ffprobe", "-v", "error", "-select_streams", "a", "-show_entries", "stream=index", "-of", "csv=p=0",
+             str(path)],
+            what=f"reading {path.name}",
+        )  # fmt: skip
+    except RenderError as err:
+        raise AudioError(f"{path.name} is not a readable audio file ({err}); export it again") from err
+    return len(out.split())
+
+
+def extract_stream(path: Path, index: int, out: Path) -> Path:
+    """Audio stream ``index`` (0-based) of ``path`` alone in ``out``, losslessly as FLAC; reused
+    while it is newer than ``path``. The host's file is only read."""
+    from .fsutil import atomic_path
+
+    count = audio_stream_count(path)
+    if not 0 <= index < count:
+        raise AudioError(
+            f"host_audio_stream = {index} in episode.toml, but {path.name} holds {count} audio stream(s) "
+            f"(numbered from 0): choose one of {', '.join(map(str, range(count))) or 'none'}"
+        )
+    if out.is_file() and out.stat().st_mtime_ns >= path.stat().st_mtime_ns:
+        return out
+    with atomic_path(out) as tmp:
+        run(
+            ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(path), "-map", f"0:a:{index}", "-c:a", "flac",
+             "-f", "flac", str(tmp)],
+            what=f"reading audio stream {index} of {path.name}",
+        )  # fmt: skip
+    return out
+
+
+def require_read_length(path: str | os.PathLike[str], info: AudioInfo, min_ms: int = MIN_READ_MS) -> None:
+    """Refuse a recording too short to hold a read (a clipped export, a test beep) by its length,
+    before any analysis would call it silent."""
+    if info.duration_ms < min_ms:
+        raise AudioError(
+            f"{Path(path).name} is only {info.duration_ms / 1000:.1f} s long, too short to be the host's read "
+            f"(at least {min_ms / 1000:g} s); export the whole recording again"
+        )
 
 
 def stated_duration_ms(path: str | os.PathLike[str]) -> int | None:

@@ -6,14 +6,11 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from .episode import Episode, load_episode, table_settings
-
-if TYPE_CHECKING:
-    from .captions import CaptionSettings
-
+from .episode import Episode, load_episode
 from .errors import ProductionError
+from .layout import FEED_ITEM_FILE, JSON_FILES, MANIFEST_FILE
+from .publish.channel import episode_feed_findings
 
 LOUDNESS_TOLERANCE_LU = 1.0  # podcast ±1 LU; broadcast uses its own (0.5); docs/output-rules.md "Loudness and audio"
 
@@ -70,33 +67,16 @@ def _span(figures: tuple[str, ...]) -> str:
 
 
 def expected_outputs(episode: Episode) -> list[str]:
-    slug = episode.slug
-    names = [
-        f"{slug}.mp3",
-        f"{slug}.mp4",
-        f"{slug}.en.srt",
-        f"{slug}.en.vtt",
-        f"{slug}.bilingual.srt",
-        f"{slug}.bilingual.ass",
-        "alignment.json",
-        "credits.json",
-        "transcript.json",
-        "chapters.json",
-        "feed-item.xml",
-        "shownotes.md",
-        "review.html",
-        "manifest.json",
-    ]
-    if episode.translation:
-        names += [f"{slug}.zh-Hans.srt", f"{slug}.zh-Hans.vtt"]
-    return names
+    """The build/ files a complete build of ``episode`` has (from the build layout)."""
+    return [p.name for p in episode.layout.deliverables()]
 
 
 def _present(episode: Episode) -> list[Finding]:
     out = []
-    missing = [name for name in expected_outputs(episode) if _missing(episode.build_dir / name)]
+    deliverables = episode.layout.deliverables()
+    missing = [p.name for p in deliverables if _missing(p)]
     if missing:  # one line: an empty build/ is one problem with one remedy, not sixteen
-        names = "every output" if missing == expected_outputs(episode) else ", ".join(missing)
+        names = "every output" if len(missing) == len(deliverables) else ", ".join(missing)
         out.append(Finding("error", f"missing or empty: {names}: run `perspective produce {episode.folder}`"))
     if not episode.translation:
         out.append(Finding("info", "no translation in episode.toml: Chinese caption files are not expected"))
@@ -109,7 +89,7 @@ def _missing(path: Path) -> bool:
 
 def _json_files(episode: Episode) -> list[Finding]:
     out = []
-    for name in ("alignment.json", "credits.json", "transcript.json", "chapters.json", "manifest.json"):
+    for name in JSON_FILES:
         path = episode.build_dir / name
         if path.is_file():
             try:
@@ -122,13 +102,13 @@ def _json_files(episode: Episode) -> list[Finding]:
 def _feed(episode: Episode) -> list[Finding]:
     import xml.etree.ElementTree as ET
 
-    path = episode.build_dir / "feed-item.xml"
+    path = episode.build_dir / FEED_ITEM_FILE
     if not path.is_file():
         return []
     try:
         ET.parse(path)
     except ET.ParseError as err:
-        return [Finding("error", f"feed-item.xml does not parse as XML ({err})")]
+        return [Finding("error", f"{FEED_ITEM_FILE} does not parse as XML ({err})")]
     return []
 
 
@@ -136,7 +116,9 @@ def _captions(episode: Episode) -> list[Finding]:
     from .captions import qc
 
     offset = _intro_offset_ms(episode)
-    issues = qc.check_files(episode.build_dir, episode.slug, _caption_settings(episode), speech_offset_ms=offset)
+    issues = qc.check_files(
+        episode.build_dir, episode.slug, episode.captions, speech_offset_ms=offset, layout=episode.layout
+    )
     issues = [i for i in issues if i.rule not in PRESENCE_RULES]
     return [Finding(i.severity, f"{i.file or 'captions'}{_cue(i.cue_index)}: {i.message}") for i in issues]
 
@@ -148,7 +130,7 @@ PRESENCE_RULES = ("missing-file", "no-translation")
 
 def _intro_offset_ms(episode: Episode) -> int | None:
     """Captions are on the master's clock, alignment.json on the host file's: the shift between."""
-    report = episode.build_dir / ".work" / "master.json"
+    report = episode.layout.master_report
     try:
         return int(json.loads(report.read_text(encoding="utf-8"))["intro_ms"])
     except (OSError, ValueError, KeyError):
@@ -159,19 +141,13 @@ def _cue(index: int) -> str:
     return f" cue {index + 1}" if index >= 0 else ""
 
 
-def _caption_settings(episode: Episode) -> CaptionSettings:
-    from .captions import CaptionSettings
-
-    return table_settings(CaptionSettings, "captions", dict(episode.captions))
-
-
 def _loudness(episode: Episode) -> list[Finding]:
     from .mastering import PROFILES, measure_loudness
 
-    path = episode.build_dir / f"{episode.slug}.mp3"
+    path = episode.layout.mp3
     if not path.is_file():
         return []
-    profile = PROFILES[episode.loudness]
+    profile = PROFILES[episode.mastering.profile]
     m = measure_loudness(path)
     out = []
     tolerance = getattr(profile, "tolerance_lu", LOUDNESS_TOLERANCE_LU)
@@ -180,12 +156,17 @@ def _loudness(episode: Episode) -> list[Finding]:
             Finding(
                 "error",
                 f"{path.name}: integrated loudness {m.integrated_lufs:.1f} LUFS, "
-                f"spec {profile.target_lufs:.0f} ± {tolerance} LU; produce --from master",
+                f"spec {profile.target_lufs:.0f} ± {tolerance} LU; "
+                f"run `perspective produce --from master {episode.folder}`",
             )
         )
     if m.true_peak_dbtp > profile.true_peak_dbtp + 0.05:
         out.append(
-            Finding("error", f"{path.name}: true peak {m.true_peak_dbtp:.2f} dBTP above {profile.true_peak_dbtp} dBTP")
+            Finding(
+                "error",
+                f"{path.name}: true peak {m.true_peak_dbtp:.2f} dBTP above {profile.true_peak_dbtp} dBTP; "
+                f"run `perspective produce --from master {episode.folder}`",
+            )
         )
     return out
 
@@ -193,7 +174,7 @@ def _loudness(episode: Episode) -> list[Finding]:
 def _video(episode: Episode) -> list[Finding]:
     from .video import check_video
 
-    path = episode.build_dir / f"{episode.slug}.mp4"
+    path = episode.layout.mp4
     if not path.is_file():
         return []
     return [
@@ -201,12 +182,33 @@ def _video(episode: Episode) -> list[Finding]:
     ]
 
 
+def _alignment(episode: Episode) -> list[Finding]:
+    from .align import read_alignment
+    from .align.report import alignment_warnings
+
+    path = episode.build_dir / "alignment.json"
+    if not path.is_file():
+        return []
+    return [Finding(severity, message) for severity, message in alignment_warnings(read_alignment(path))]
+
+
 def _manifest(episode: Episode) -> list[Finding]:
     from .publish import verify_manifest
 
-    if not (episode.build_dir / "manifest.json").is_file():
+    if not (episode.layout.build / MANIFEST_FILE).is_file():
         return []
     return [Finding("error", f"manifest: {p}") for p in verify_manifest(episode.build_dir)]
+
+
+def _corrections(episode: Episode) -> list[Finding]:
+    """corrections hook (issue 15): fixes that no longer fit their sentence are not applied; say so."""
+    from .corrections import CORRECTIONS_FILE
+    from .ingest import episode_corrected
+
+    if not (episode.folder / CORRECTIONS_FILE).exists() and episode.chapters is None and not episode.clips:
+        return []
+    problems = episode_corrected(episode).problems
+    return [Finding("warning", f"{p}: fix or remove it in `perspective review`") for p in problems]
 
 
 CHECKS: list[tuple[str, Callable[[Episode], list[Finding]]]] = [
@@ -214,9 +216,12 @@ CHECKS: list[tuple[str, Callable[[Episode], list[Finding]]]] = [
     ("JSON parses", _json_files),
     ("feed item parses", _feed),
     ("captions QC", _captions),
+    ("alignment", _alignment),
     ("loudness in spec", _loudness),
     ("video streams", _video),
     ("manifest hashes", _manifest),
+    ("corrections fit", _corrections),  # corrections hook
+    ("feed rules", lambda ep: [Finding(s, m) for s, m in episode_feed_findings(ep)]),
 ]
 
 
@@ -229,5 +234,8 @@ def check_episode(folder: str | Path) -> list[Finding]:
         try:
             findings += check(episode)
         except ProductionError as err:
-            findings.append(Finding("error", f"{name}: {err}"))
+            # every check reads build/ outputs, which produce writes: the reader's own remedy
+            # (about a host's file, e.g. "export it again") does not apply to them
+            reason = str(err).rsplit("; ", 1)[0]
+            findings.append(Finding("error", f"{name}: {reason}; run `perspective produce {episode.folder}`"))
     return findings

@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from .assets import assets_dir
+from .captions.settings import CaptionSettings
+from .credits.layout import RollSettings, roll_settings
 from .errors import EpisodeError
+from .layout import BuildLayout
+from .mastering.settings import MasteringSettings
+from .settings import load_table
+from .show import Show, inherit, load_show
+from .video.settings import VideoSettings
 
 ASSETS_DIR = assets_dir()
 EPISODE_FILE = "episode.toml"
@@ -33,6 +40,9 @@ LOUDNESS_PROFILES = ("podcast", "broadcast", "us-broadcast")
 SAFE_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 SLUG_HASH_CHARS = 8  # hex digits of sha256 appended to a slug made from an unsafe folder name
 DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*")  # a quoted date with a time (RFC 3339)
+# bytes: output names add up to ~30 (".bilingual.ass" plus an atomic write's ".XXXXXXXX.part"), and a
+# file name may have 255 (NAME_MAX on ext4, XFS, tmpfs); a longer slug is cut and given a hash
+SLUG_MAX_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -56,16 +66,29 @@ class Episode:
     cover: Path | None = None
     credits: dict[str, list[str]] | None = None  # overrides the script's credits block
     names_zh: dict[str, str] = field(default_factory=dict)  # person -> Chinese name
-    captions: dict[str, Any] = field(default_factory=dict)  # CaptionSettings overrides
-    mastering: dict[str, Any] = field(default_factory=dict)  # MasteringSettings overrides
-    video: dict[str, Any] = field(default_factory=dict)  # VideoSettings overrides
-    credit_roll: dict[str, Any] = field(default_factory=dict)  # RollSettings overrides
+    # the settings tables, resolved and validated once by load_episode (defaults where absent)
+    captions: CaptionSettings = field(default_factory=CaptionSettings)
+    mastering: MasteringSettings = field(default_factory=MasteringSettings)
+    video: VideoSettings = field(default_factory=VideoSettings)
+    credit_roll: RollSettings = field(default_factory=RollSettings)
+    explicit: frozenset[str] = frozenset()  # "table.key" for every key a settings table set
     # date = 2026-12-01T09:30:00+08:00: the moment, for the feed's pubDate (None: a plain date)
     published: dt.datetime | None = None
+    show_settings: Show | None = None  # the episodes root's show.toml (production/show.py)
+    # which audio stream of host_audio holds the voice (0-based), for a recorder's file with several
+    host_audio_stream: int | None = None
+    # corrections hook (issue 15): hand-written [[chapters]] / [[clips]] (production.corrections)
+    chapters: Any = None  # tuple[ChapterMark, ...] | None; None = automatic chapters
+    clips: Any = ()  # tuple[ClipMark, ...]
 
     @property
     def build_dir(self) -> Path:
         return self.folder / BUILD_DIR
+
+    @property
+    def layout(self) -> BuildLayout:
+        """Every build/ output's path, and which ones this episode has."""
+        return BuildLayout(self.build_dir, self.slug, self.translation is not None, self.captions.traditional)
 
 
 def _fail(key: str, message: str) -> EpisodeError:
@@ -149,12 +172,31 @@ def _names_zh(key: str, value: Any) -> dict[str, str]:
     return {str(k): str(v).strip() for k, v in table.items()}
 
 
+def _stream_index(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _fail(key, f"must be a whole number from 0 (the first audio stream), got {value!r}")
+    return value
+
+
+def _chapters(key: str, value: Any) -> Any:  # corrections hook: same validation as corrections.toml
+    from .corrections import parse_chapters
+
+    return parse_chapters(value, EPISODE_FILE)
+
+
+def _clips(key: str, value: Any) -> Any:  # corrections hook
+    from .corrections import parse_clips
+
+    return parse_clips(value, EPISODE_FILE)
+
+
 # key -> (required, validator). Path keys are resolved separately.
 FIELDS: dict[str, tuple[bool, Callable[[str, Any], Any]]] = {
     "title": (True, _nonempty),
     "date": (True, _date),
     "script": (True, _nonempty),
     "host_audio": (True, _nonempty),
+    "host_audio_stream": (False, _stream_index),
     "translation": (False, _nonempty),
     "show": (False, lambda key, value: same_form(_nonempty(key, value))),
     "host": (False, _string),
@@ -172,8 +214,11 @@ FIELDS: dict[str, tuple[bool, Callable[[str, Any], Any]]] = {
     "mastering": (False, _table),
     "video": (False, _table),
     "credit_roll": (False, _table),
+    "chapters": (False, _chapters),  # corrections hook
+    "clips": (False, _clips),  # corrections hook
 }
 PATH_KEYS = ("script", "host_audio", "translation", "cover")
+SETTINGS_TABLES = ("captions", "mastering", "video", "credit_roll")
 
 
 def same_form(name: str) -> str:
@@ -246,46 +291,12 @@ def slug_for(name: str) -> str:
     '-', '_', '.'); otherwise its safe ASCII parts joined by '-' plus a short hash of the full
     name, so folders that differ only in other characters never share file names or a guid."""
     name = same_form(name)  # the same visible name typed on macOS (NFD) or elsewhere (NFC)
-    if SAFE_SLUG.fullmatch(name):
-        return name
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    kept = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name).strip("-._")
     digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:SLUG_HASH_CHARS]
+    if SAFE_SLUG.fullmatch(name):
+        return name if len(name) <= SLUG_MAX_CHARS else f"{name[: SLUG_MAX_CHARS - SLUG_HASH_CHARS - 1]}-{digest}"
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    kept = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_name).strip("-._")[: SLUG_MAX_CHARS - SLUG_HASH_CHARS - 1]
     return f"{kept}-{digest}" if kept else f"episode-{digest}"
-
-
-_SETTING_WORDS = {bool: "true or false", int: "a whole number", float: "a number", str: "a string in quotes"}
-
-
-def _setting_type(cls: Any, name: str) -> type | None:
-    """bool/int/float/str when the field's default is one of those (what TOML can check), else None."""
-    f = next(f for f in dataclasses.fields(cls) if f.name == name)
-    default = f.default if f.default is not dataclasses.MISSING else None
-    return type(default) if type(default) in _SETTING_WORDS else None
-
-
-def _fits(value: Any, expected: type) -> bool:
-    if isinstance(value, bool) or expected is bool:
-        return isinstance(value, bool) and expected is bool
-    return isinstance(value, expected) or (expected is float and isinstance(value, int))
-
-
-def table_settings(cls: Any, table: str, overrides: dict[str, Any]) -> Any:
-    """``cls(**overrides)`` for an episode.toml settings table (``[captions]``, ``[video]`` …):
-    an EpisodeError naming the table and key for an unknown key or a value of the wrong type."""
-    known = sorted(f.name for f in dataclasses.fields(cls))
-    for key, value in overrides.items():
-        if key not in known:
-            raise EpisodeError(f"{EPISODE_FILE} [{table}] has unknown key {key!r}: use one of {', '.join(known)}")
-        expected = _setting_type(cls, key)
-        if expected is not None and not _fits(value, expected):
-            raise EpisodeError(
-                f"{EPISODE_FILE} [{table}] {key} must be {_SETTING_WORDS[expected]}, not {value!r}: fix it"
-            )
-    try:
-        return cls(**overrides)
-    except (TypeError, ValueError) as err:
-        raise EpisodeError(f"{EPISODE_FILE} [{table}]: {err}; fix that value") from err
 
 
 def load_episode(folder: str | Path, require_audio: bool = True) -> Episode:
@@ -308,4 +319,21 @@ def load_episode(folder: str | Path, require_audio: bool = True) -> Episode:
     if isinstance(values["date"], dt.datetime):
         values["published"] = values["date"]
         values["date"] = values["date"].date()
-    return Episode(folder=root.resolve(), slug=slug_for(root.resolve().name), **values)
+    show, slug = load_show(root.resolve().parent), slug_for(root.resolve().name)
+    values = inherit(show, values, slug)
+    tables = {key: values.pop(key, {}) for key in SETTINGS_TABLES}
+    explicit = frozenset(f"{table}.{key}" for table, keys in tables.items() for key in keys)
+    mastering_base = MasteringSettings(profile=values.get("loudness", "podcast"))
+    if values.get("cover"):
+        mastering_base = dataclasses.replace(mastering_base, cover=values["cover"])
+    return Episode(
+        folder=root.resolve(),
+        slug=slug,
+        show_settings=show,
+        captions=load_table(CaptionSettings, "captions", tables["captions"]),
+        mastering=load_table(MasteringSettings, "mastering", tables["mastering"], mastering_base),
+        video=load_table(VideoSettings, "video", tables["video"]),
+        credit_roll=roll_settings(tables["credit_roll"]),
+        explicit=explicit,
+        **values,
+    )

@@ -36,3 +36,11 @@ class RenderError(ProductionError):
 
 class LockedError(ProductionError):
     """Another run holds the episode's build lock."""
+
+
+class OutputError(ProductionError):
+    """An output path would overwrite one of the command's inputs or a file the toolkit did not write."""
+
+
+class FilesystemError(ProductionError):
+    """A file or folder cannot be created, written or found (permissions, full disk, long names …)."""

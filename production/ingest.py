@@ -10,6 +10,7 @@ from .episode import Episode, load_episode
 from .models import Script, ZhPair
 
 if TYPE_CHECKING:
+    from .corrections import Corrected
     from .credits.roll import CreditRoll
 
 
@@ -33,7 +34,11 @@ def ingest(episode: Episode) -> Ingested:
     script = parse_script(text)
     if episode.title:
         script = _with_title(script, episode.title)
-    pairs = load_translation(episode.translation, script) if episode.translation else None
+    pairs = None
+    if episode.translation:
+        pairs = load_translation(
+            episode.translation, script, convert_traditional=episode.captions.convert_traditional
+        )
     return Ingested(episode, script, pairs, script_summary(script, pairs))
 
 
@@ -67,10 +72,44 @@ def credits_for_episode(folder: str | Path) -> tuple[list[str], list[str]]:
     return lines, list(roll.warnings)
 
 
-def preview_credits(folder: str | Path, output: Path | None = None) -> Path:
-    """A PNG contact sheet of the credit roll (default: build/.work/credits-preview.png)."""
-    from .credits import preview_png, roll_settings
+def preview_credits(folder: str | Path, output: Path | None = None, overwrite: bool = False) -> Path:
+    """A PNG contact sheet of the credit roll (default: build/.work/credits-preview.png).
+
+    ``output`` is never one of the episode's files (episode.toml, script, translation, recording,
+    cover), also through a link; an existing file that is not an earlier preview needs ``overwrite``."""
+    from .credits import preview_png
+    from .credits.render import is_preview_png
+    from .episode import EPISODE_FILE
+    from .fsutil import guard_output
 
     episode = load_episode(folder, require_audio=False)
-    out = output or episode.build_dir / ".work" / "credits-preview.png"
-    return preview_png(credit_roll_for_episode(folder), out, roll_settings(episode.credit_roll))
+    out = output or episode.layout.credits_preview
+    inputs = {
+        EPISODE_FILE: episode.folder / EPISODE_FILE,
+        "script": episode.script,
+        "translation": episode.translation,
+        "host recording": episode.host_audio,
+        "cover": episode.cover,
+    }
+    guard_output(out, inputs, "credits preview PNG", is_preview_png, overwrite)
+    return preview_png(credit_roll_for_episode(folder), out, episode.credit_roll)
+
+
+def episode_corrected(episode: Episode) -> Corrected:
+    """The episode's fixes (corrections.toml, [[chapters]]/[[clips]]) applied to its script and
+    build/alignment.json, as produce applies them (for check and the review editor)."""
+    from .align import read_alignment
+    from .corrections import CorrectionsError, apply_corrections, load_corrections
+
+    alignment_file = episode.layout.alignment
+    if not alignment_file.is_file():
+        raise CorrectionsError(f"{alignment_file} is missing: run `perspective produce {episode.folder}` first")
+    ing = ingest(episode)
+    return apply_corrections(
+        load_corrections(episode.folder),
+        ing.script.sentences,
+        read_alignment(alignment_file),
+        ing.zh_pairs,
+        episode.chapters,
+        episode.clips,
+    )

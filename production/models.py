@@ -82,11 +82,12 @@ class Fragment:
 
 @dataclass(frozen=True)
 class Deviation:
-    kind: str  # "skipped", "inserted", "substituted", "skipped-sentence"
+    kind: str  # "skipped", "inserted", "substituted", "skipped-sentence", "low-confidence", "aside", "false-start"
     time_ms: int
     script: str = ""
     spoken: str = ""
     fragment_id: str = ""
+    end_ms: int | None = None  # end of the stretch of recording it concerns, where it has one
 
 
 @dataclass(frozen=True)

@@ -1,50 +1,39 @@
 """Named stages from an episode folder to a publishable build/.
 
-ingest → align → captions → credits → master → video → publish. Each stage skips itself when
-the content hashes of its inputs and its settings are unchanged (``force`` redoes them), and
-reports progress through a callback ``(stage, fraction, message)``.
+ingest → align → captions → credits → master → video → clips → publish (the table is stages.py; the
+typed results they hand on are stagekit.py; file names are layout.py). A stage skips itself
+when its fingerprint (code version, input contents, settings, the results it reads) is
+unchanged and its outputs on disk are the ones it recorded (cache.py); ``force`` redoes it.
+Progress goes to a callback ``(stage, fraction, message)``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .cache import StageState, file_sha256, fingerprint, hash_text
-from .episode import Episode, load_episode
+from .cache import StageState, file_sha256, fingerprint
+from .corrections import load_corrections
+from .episode import EPISODE_FILE, Episode, load_episode
 from .errors import LockedError, ProductionError
-from .records import StageInputs, record_failure, record_inputs  # status hook
+from .fsutil import explain_os_error, prepare_build, shown
+from .layout import WORK_DIR, BuildLayout
+from .records import FingerprintParts, record_failure, record_inputs  # status hook
+from .stagekit import STAGE_NAMES, Context, ProduceOptions, Progress, Stage
+from .stages import STAGES
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, float, str], None]
-STAGE_NAMES = ("ingest", "align", "captions", "credits", "master", "video", "publish")
-WORK_DIR = ".work"  # intermediates inside build/ (hidden; not a deliverable)
-
-
-@dataclass(frozen=True)
-class ProduceOptions:
-    force: bool = False  # redo every stage even when up to date
-    only: str | None = None  # run just this stage (its inputs must exist)
-    from_stage: str | None = None  # redo from this stage on
-    engine: str | None = None  # overrides episode.toml's engine
-    whisper_model: str | None = None  # overrides episode.toml's whisper_model
-    offline: bool = False  # never download a named whisper model (cache or .pt path only)
-    loudness: str | None = None  # overrides episode.toml's loudness profile
-    burn_in: bool = True  # burn bilingual captions into the MP4
-    video: bool = True  # render the MP4 at all
-    # cluster hook: x264 threads per video encode when episode.toml's [video] threads is unset
-    # (None: x264 decides, i.e. every core). Batches set it so parallel encodes share the CPUs.
-    encode_threads: int | None = None
+__all__ = ["STAGE_NAMES", "WORK_DIR", "BuildLock", "ProduceOptions", "ProduceResult", "produce_episode", "produce_many"]
 
 
 @dataclass
@@ -61,47 +50,6 @@ class ProduceResult:
         return f"ran {', '.join(self.ran) or 'nothing'}; up to date: {', '.join(self.skipped) or 'none'}"
 
 
-@dataclass
-class Context:
-    episode: Episode
-    options: ProduceOptions
-    progress: Progress
-    state: StageState
-    products: dict[str, Any] = field(default_factory=dict)
-    fingerprints: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def build(self) -> Path:
-        return self.episode.build_dir
-
-    @property
-    def work(self) -> Path:
-        return self.build / WORK_DIR
-
-    def out(self, suffix: str) -> Path:
-        return self.build / f"{self.episode.slug}{suffix}"
-
-    def report(self, stage: str) -> Callable[[float, str], None]:
-        def tell(fraction: float, message: str = "") -> None:
-            self.progress(stage, fraction, message)
-
-        return tell
-
-
-@dataclass(frozen=True)
-class Stage:
-    name: str
-    run: Callable[[Context], None]  # does the work, fills ctx.products
-    load: Callable[[Context], None]  # restores ctx.products from outputs when skipped
-    inputs: Callable[[Context], tuple[list[Path], Any]]  # (files, settings) that decide freshness
-    outputs: Callable[[Context], list[Path]]
-    depends: tuple[str, ...] = ()  # upstream stages whose results this one uses
-
-
-def _noop(ctx: Context) -> None:
-    return None
-
-
 def _quiet(stage: str, fraction: float, message: str = "") -> None:
     return None
 
@@ -110,10 +58,19 @@ class BuildLock:
     """An exclusive lock on build/: a second produce on the same episode refuses at once."""
 
     def __init__(self, build: Path) -> None:
-        self.path = build / WORK_DIR / "lock"
+        self.path = BuildLayout(build, "").lock
         self.fh: Any = None
 
     def __enter__(self) -> BuildLock:
+        try:
+            return self._acquire()
+        except OSError as err:  # read-only build/, a full disk, a file where .work/ should be
+            if self.fh is not None:
+                with contextlib.suppress(OSError):  # closing flushes the same unwritable pid again
+                    self.fh.close()
+            raise explain_os_error(err, self.path if err.filename is None else None) from err
+
+    def _acquire(self) -> BuildLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.fh = open(self.path, "a+")
         try:
@@ -146,6 +103,16 @@ def remove_stale_parts(build: Path) -> list[Path]:
     return stale
 
 
+def episode_inputs(episode: Episode) -> dict[str, Path | None]:
+    """The files an episode's produce reads and never writes, by their episode.toml key."""
+    return {
+        "script": episode.script,
+        "translation": episode.translation,
+        "host_audio": episode.host_audio,
+        "cover": episode.cover,
+    }
+
+
 def _select(options: ProduceOptions) -> tuple[set[str], set[str]]:
     """(stages to force, stages allowed to run) from --force/--only/--from."""
     for name in (options.only, options.from_stage):
@@ -159,40 +126,88 @@ def _select(options: ProduceOptions) -> tuple[set[str], set[str]]:
     return (set(STAGE_NAMES) if options.force else set()), set(STAGE_NAMES)
 
 
+def _needed_for(stage: str, stages: Sequence[Stage]) -> set[str]:
+    """``stage`` and every stage it uses, directly or through another."""
+    by_name = {s.name: s for s in stages}
+    needed, todo = set(), [stage]
+    while todo:
+        name = todo.pop()
+        if name not in needed:
+            needed.add(name)
+            todo.extend(by_name[name].reads)
+    return needed
+
+
+def require_upstream(ctx: Context, stage: Stage) -> None:
+    """``--only X``: a stage X uses whose outputs are missing is named, with the command to run."""
+    missing = [p for p in stage.outputs(ctx) if not p.exists()]
+    if missing:
+        folder = ctx.episode.folder
+        raise ProductionError(
+            f"--only {ctx.options.only} needs the {stage.name} stage's output {shown(missing[0].relative_to(folder))}, "
+            f"which is missing: run `perspective produce --from {stage.name} {shown(folder)}` first "
+            f"(or produce without --only)"
+        )
+
+
 def run_stages(ctx: Context, stages: Sequence[Stage], result: ProduceResult) -> None:
     forced, allowed = _select(ctx.options)
+    tokens: dict[str, str] = {}
+    needed = _needed_for(ctx.options.only, stages) if ctx.options.only else {s.name for s in stages}
     for stage in stages:
-        fp, inputs = stage_fingerprint(ctx, stage)
-        ctx.fingerprints[stage.name] = fp
-        current = ctx.state.is_current(stage.name, fp, stage.outputs(ctx))
+        if stage.name not in needed:  # --only X: stages X does not use are neither loaded nor run
+            continue
+        ctx.stage = stage
+        if stage.name not in allowed:
+            require_upstream(ctx, stage)
+        fp, parts = stage_fingerprint(ctx, stage, tokens)
+        outputs = stage.outputs(ctx)
+        current = ctx.state.is_current(stage.name, fp, outputs)
         if stage.name not in allowed or (current and stage.name not in forced):
             stage.load(ctx)
+            tokens[stage.name] = ctx.state.token(stage.name)
             result.skipped.append(stage.name)
             ctx.progress(stage.name, 1.0, "up to date")
             continue
         ctx.progress(stage.name, 0.0, "")
+        before = ctx.state.recorded_outputs(stage.name)
         try:
             stage.run(ctx)
         except Exception as err:  # status hook: `perspective status` shows which stage failed and why
             record_failure(ctx.work, stage.name, err)
             raise
-        ctx.state.record(stage.name, fp)
-        record_inputs(ctx.work, stage.name, inputs)  # status hook: what this run's fingerprint was made of
+        _remove_superseded(ctx.build, before, outputs)
+        ctx.state.record(stage.name, fp, stage.outputs(ctx))
+        tokens[stage.name] = ctx.state.token(stage.name)
+        record_inputs(ctx.work, stage.name, parts)  # status hook: what this run's fingerprint was made of
         result.ran.append(stage.name)
         ctx.progress(stage.name, 1.0, "done")
+    ctx.stage = None
 
 
-def stage_fingerprint(ctx: Context, stage: Stage) -> tuple[str, StageInputs]:
+def _remove_superseded(build: Path, before: Mapping[str, object], outputs: Sequence[Path]) -> None:
+    """Delete files this stage wrote last time and no longer writes (outputs named after another
+    slug, in a build/ copied from another episode folder); only files the state records."""
+    keep = {p.relative_to(build).as_posix() for p in outputs}
+    for rel in sorted(set(before) - keep):
+        path = build / rel
+        if not Path(rel).is_absolute() and ".." not in Path(rel).parts and path.is_file():
+            path.unlink()
+            log.info("removed %s, superseded by this run's outputs", rel)
+
+
+def stage_fingerprint(ctx: Context, stage: Stage, tokens: Mapping[str, str]) -> tuple[str, FingerprintParts]:
     """A stage's fingerprint and what it is made of (the one place both are computed: the run
-    decides freshness with it, `perspective status` explains staleness with the parts)."""
-    files, settings = stage.inputs(ctx)
-    upstream = [ctx.fingerprints[name] for name in stage.depends]
-    fp = fingerprint(files, {"settings": settings, "version": __version__}, upstream)
-    parts = StageInputs(
-        files={p.name: file_sha256(p) for p in files if p.exists()},
-        settings=settings,
-        version=__version__,
-        upstream={name: ctx.fingerprints[name] for name in stage.depends},
+    decides freshness with it, `perspective status` explains staleness with the parts).
+    ``tokens``: what each stage already run or loaded hands on (StageState.token)."""
+    inputs = stage.inputs(ctx)
+    upstream = [tokens[name] for name in stage.reads]
+    fp = fingerprint(stage.name, stage.version, inputs.files, inputs.settings, upstream)
+    parts = FingerprintParts(
+        files={p.name: file_sha256(p) for p in inputs.files if p.exists()},
+        settings=inputs.settings,
+        version=stage.version,
+        upstream=dict(zip(stage.reads, upstream, strict=True)),
     )
     return fp, parts
 
@@ -201,24 +216,33 @@ def produce_episode(
     folder: str | Path, options: ProduceOptions | None = None, progress: Progress | None = None
 ) -> ProduceResult:
     """Produce one episode; a ProductionError becomes ``result.error`` (one line)."""
-    from .stages import STAGES, check_tables
-
     options = options or ProduceOptions()
     result = ProduceResult(Path(folder))
     started = time.monotonic()
+    loaded = False
     try:
         check_stage_names(options)
         episode = load_episode(folder)
-        check_tables(episode)
-        make_build_dir(episode.build_dir)
+        loaded = True
+        load_corrections(episode.folder)  # corrections hook: a bad corrections.toml fails before any stage
+        prepare_build(episode.build_dir, episode_inputs(episode))
         with BuildLock(episode.build_dir):
             remove_stale_parts(episode.build_dir)
-            state = StageState(episode.build_dir / WORK_DIR / "stages.json")
+            episode = _voice_stream(episode)
+            state = StageState(episode.layout.state, episode.build_dir)
             ctx = Context(episode, options, progress or _quiet, state)
             run_stages(ctx, STAGES, result)
     except ProductionError as err:
         result.error = str(err)
         result.exception = err
+    except OSError as err:  # the lock, a folder that vanished, a full disk: one line naming the path
+        result.error = str(explain_os_error(err, near=Path(folder) / "build"))
+        result.exception = err
+    if result.error and loaded and not (Path(folder) / EPISODE_FILE).is_file():  # a write may recreate it
+        result.error = (
+            f"the episode folder {shown(folder)} disappeared while producing (moved or deleted?); "
+            "put it back and run again"
+        )
     result.seconds = time.monotonic() - started
     return result
 
@@ -230,16 +254,18 @@ def check_stage_names(options: ProduceOptions) -> None:
             raise ProductionError(f"{flag} {name!r} is not a stage; stages are: {', '.join(STAGE_NAMES)}")
 
 
-def make_build_dir(build: Path) -> None:
-    """Create build/ and build/.work/; a file in the way is a clear error, not a crash."""
-    for folder in (build, build / WORK_DIR):
-        if folder.exists() and not folder.is_dir():
-            raise ProductionError(f"{folder} is a file, not a folder: move or rename it, then produce again")
-    try:
-        (build / WORK_DIR).mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        reason = err.strerror or err
-        raise ProductionError(f"cannot create {build / WORK_DIR}: {reason}; check the folder's permissions") from err
+def _voice_stream(episode: Episode) -> Episode:
+    """With ``host_audio_stream`` set, every stage reads that stream alone, extracted once into
+    build/.work (a recorder's file with several audio streams); the host's file is only read."""
+    from dataclasses import replace
+
+    from .audio import extract_stream
+
+    index = episode.host_audio_stream
+    if index is None:
+        return episode
+    voice = extract_stream(episode.host_audio, index, episode.layout.work / f"host-audio-stream-{index}.flac")
+    return replace(episode, host_audio=voice)
 
 
 def distinct_folders(folders: Sequence[str | Path]) -> tuple[list[Path], list[tuple[Path, Path]]]:
@@ -314,7 +340,3 @@ def produce_many(
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         return results
-
-
-def settings_digest(obj: Any) -> str:
-    return hash_text(repr(obj))

@@ -21,13 +21,13 @@ STATUS_FILE = "status.json"  # in build/.work/, beside stages.json
 
 
 @dataclass(frozen=True)
-class StageInputs:
+class FingerprintParts:
     """What one stage's fingerprint is made of."""
 
     files: dict[str, str]  # file name -> sha256 of its content
     settings: Any
-    version: str
-    upstream: dict[str, str]  # upstream stage -> its fingerprint
+    version: int  # the stage's code version
+    upstream: dict[str, str]  # stage read -> what it handed on (its token)
 
 
 def plain(obj: Any) -> Any:
@@ -50,7 +50,7 @@ def _write(work: Path, data: dict[str, Any]) -> None:
         log.warning("could not keep the status record: %s", err)
 
 
-def record_inputs(work: Path, stage: str, inputs: StageInputs) -> None:
+def record_inputs(work: Path, stage: str, inputs: FingerprintParts) -> None:
     """After a stage completed: what its fingerprint was made of; clears an earlier failure."""
     data = read_record(work)
     data.setdefault("inputs", {})[stage] = {

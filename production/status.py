@@ -19,8 +19,9 @@ from typing import Any
 from .cache import StageState
 from .episode import load_episode
 from .errors import ProductionError
-from .pipeline import WORK_DIR, Context, ProduceOptions, stage_fingerprint
-from .records import StageInputs, plain, read_record
+from .pipeline import stage_fingerprint
+from .records import FingerprintParts, plain, read_record
+from .stagekit import Context, ProduceOptions
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ def _changed_settings(before: Any, now: Any, prefix: str = "") -> list[str]:
     return [prefix.rstrip(".") or "settings"] if before != now else []
 
 
-def explain(before: dict[str, Any] | None, now: StageInputs) -> list[str]:
+def explain(before: dict[str, Any] | None, now: FingerprintParts) -> list[str]:
     """Which inputs differ between the recorded run and now, in words."""
     if not before:
         return ["inputs changed (no record of the last run's inputs)"]
@@ -113,7 +114,7 @@ def explain(before: dict[str, Any] | None, now: StageInputs) -> list[str]:
             reasons.append(f"{name} changed")
     reasons += [f"setting {key} changed" for key in _changed_settings(before.get("settings"), plain(now.settings))]
     if before.get("version") != now.version:
-        reasons.append(f"toolkit version {before.get('version')} -> {now.version}")
+        reasons.append(f"stage code version {before.get('version')} -> {now.version}")
     old_up: dict[str, str] = before.get("upstream", {})
     reasons += [f"{name} changed" for name, fp in now.upstream.items() if old_up.get(name) != fp]
     return reasons or ["inputs changed"]
@@ -121,50 +122,50 @@ def explain(before: dict[str, Any] | None, now: StageInputs) -> list[str]:
 
 # ---------------------------------------------------------------- the catalogue
 def episode_status(folder: str | Path) -> EpisodeStatus:
-    from .stages import STAGES, check_tables  # stages imports pipeline: loaded when used, as the pipeline does
+    from .stages import STAGES
 
     result = EpisodeStatus(Path(folder))
     try:
         episode = load_episode(folder)
-        check_tables(episode)
     except ProductionError as err:
         result.error = str(err)
         return result
-    work = episode.build_dir / WORK_DIR
-    record = read_record(work)
+    record = read_record(episode.layout.work)
     recorded_inputs: dict[str, Any] = record.get("inputs", {})
     failed: dict[str, str] = record.get("failed", {})
-    state = StageState(work / "stages.json")
+    state = StageState(episode.layout.state, episode.build_dir)
     ctx = Context(episode, ProduceOptions(), _silent, state)
+    tokens: dict[str, str] = {}
     blocked: str | None = None  # first stage whose products could not be restored
     for stage in STAGES:
-        if blocked is not None and any(d not in ctx.fingerprints for d in stage.depends):
+        ctx.stage = stage
+        if blocked is not None and any(d not in tokens for d in stage.reads):
             result.stages.append(_unknown(stage.name, state, failed, blocked))
             continue
         try:
-            fp, parts = stage_fingerprint(ctx, stage)
-        except (ProductionError, KeyError, OSError, ValueError) as err:
+            fp, parts = stage_fingerprint(ctx, stage, tokens)
+            outputs = stage.outputs(ctx)
+        except (ProductionError, KeyError, OSError, ValueError, RuntimeError) as err:
             log.debug("status: cannot fingerprint %s: %s", stage.name, err)
             blocked = blocked or stage.name
             result.stages.append(_unknown(stage.name, state, failed, blocked))
             continue
-        ctx.fingerprints[stage.name] = fp
-        outputs = stage.outputs(ctx)
+        recorded = state.stages.get(stage.name)
         if stage.name in failed:
             result.stages.append(StageStatus(stage.name, "failed", (failed[stage.name],)))
         elif state.is_current(stage.name, fp, outputs):
             result.stages.append(StageStatus(stage.name, "up to date"))
-        elif stage.name not in state.data:
+        elif recorded is None:
             result.stages.append(StageStatus(stage.name, "not built"))
-        elif state.data[stage.name] == fp:
-            missing = [p.name for p in outputs if not p.exists()]
-            result.stages.append(StageStatus(stage.name, "stale", tuple(f"{n} missing" for n in missing)))
+        elif recorded.get("fingerprint") == fp:  # the inputs are the same: the outputs on disk are not
+            result.stages.append(StageStatus(stage.name, "stale", tuple(state.stale_outputs(stage.name, outputs))))
         else:
             reasons = explain(recorded_inputs.get(stage.name), parts)
             result.stages.append(StageStatus(stage.name, "stale", tuple(reasons)))
         try:
             stage.load(ctx)  # what later stages' inputs are computed from, as the run does
-        except (ProductionError, KeyError, OSError, ValueError) as err:
+            tokens[stage.name] = state.token(stage.name)
+        except (ProductionError, KeyError, OSError, ValueError, RuntimeError) as err:
             log.debug("status: cannot restore %s: %s", stage.name, err)
             blocked = blocked or stage.name
     return result
@@ -178,7 +179,7 @@ def _unknown(stage: str, state: StageState, failed: dict[str, str], blocked: str
     """A stage whose inputs cannot be known now (an upstream stage's results are not on disk)."""
     if stage in failed:
         return StageStatus(stage, "failed", (failed[stage],))
-    if stage not in state.data:
+    if stage not in state.stages:
         return StageStatus(stage, "not built")
     return StageStatus(stage, "stale", (f"{blocked} must run first",))
 

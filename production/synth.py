@@ -4,24 +4,29 @@ Every clip is cached on disk per (engine, text, voice, wpm) under the cache fold
 (``$PERSPECTIVE_CACHE/tts``, default ``~/.cache/perspective/tts``), so aligning an episode a
 second time synthesises nothing.
 
-Two ways to get eSpeak NG audio. They share one synthesiser, but the library carries a little
-timing state from call to call, so its clips can be a fraction of a percent longer or shorter
-than the program's (and than its own clip of the same text in another run):
+Two ways to get eSpeak NG audio, both a function of (text, voice, speed) alone:
 - ``espeak_samples``: the ``espeak-ng --stdout`` program (what the demo's stand-in read uses);
-- ``espeak_clip``: libespeak-ng in process, which also reports where every word starts (the
-  aligner needs those word positions). When the library cannot be loaded it falls back to the
+- ``espeak_clip``: libespeak-ng, which also reports where every word starts (the aligner needs
+  those word positions). The library keeps hidden state from call to call (a clip would depend
+  on what was synthesised before it, and so would the cache and the alignment), so it runs in a
+  helper process that synthesises every clip from the same fresh state
+  (``production.espeak_worker``). Its clips differ slightly from the program's (the program
+  pads and buffers differently). When the library cannot be loaded it falls back to the
   program and estimates word positions from syllable counts.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
+import atexit
 import hashlib
 import io
+import json
 import logging
 import os
 import re
+import struct
+import subprocess
+import sys
 import tempfile
 import threading
 import wave
@@ -31,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import espeak_worker
 from .tools import run
 
 log = logging.getLogger(__name__)
@@ -42,8 +48,8 @@ FLITE_VOICE = "slt"  # flite's 16 kHz US English female voice (Debian `flite`)
 SPAN_FLOOR_DB = -40.0  # dB below a clip's loudest 5 ms frame that still counts as speech
 SPAN_FRAME_MS = 5  # ms; resolution of the speech-span trim
 SPAN_MIN_RUN_MS = 20  # ms; shortest sound that counts as speech when trimming (not a click)
-SYNTH_BUFFER_MS = 1000  # ms of audio per libespeak-ng callback (fewer Python round trips)
-CACHE_VERSION = "2"  # bump when the cache layout or synthesis parameters change
+CACHE_VERSION = "3"  # bump when the cache layout or synthesis parameters change (3: clips from a
+# fresh library state; version-2 clips depended on what the process synthesised before them)
 
 
 @dataclass(frozen=True)
@@ -160,92 +166,86 @@ def espeak_samples(
 # --------------------------------------------------------------------------- libespeak-ng
 
 
-class _Event(ctypes.Structure):  # espeak_EVENT from speak_lib.h
-    _fields_ = [
-        ("type", ctypes.c_int),
-        ("unique_identifier", ctypes.c_uint),
-        ("text_position", ctypes.c_int),  # 1-based character offset
-        ("length", ctypes.c_int),
-        ("audio_position", ctypes.c_int),  # ms
-        ("sample", ctypes.c_int),
-        ("user_data", ctypes.c_void_p),
-        ("id", ctypes.c_char * 8),
-    ]
-
-
-_CALLBACK = ctypes.CFUNCTYPE(
-    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event)
-)
-_EVENT_LIST_END, _EVENT_WORD = 0, 1  # espeak_EVENT_TYPE
-_AUDIO_OUTPUT_SYNCHRONOUS = 2
-_POS_CHARACTER, _CHARS_UTF8, _PARAM_RATE = 1, 1, 1
-
-
-class _EspeakLibrary:
-    """libespeak-ng in process (one synthesiser per process; calls are serialised)."""
+class _EspeakWorker:
+    """libespeak-ng in a helper process (``production.espeak_worker``) that synthesises every
+    clip from the library's freshly initialised state, so a clip never depends on what was
+    synthesised before it (the library keeps hidden state from call to call). Calls are
+    serialised; the helper exits when this process closes its stdin."""
 
     def __init__(self) -> None:
-        name = ctypes.util.find_library("espeak-ng") or "libespeak-ng.so.1"
-        self.lib = ctypes.CDLL(name)
-        self.lib.espeak_Initialize.restype = ctypes.c_int
-        self.lib.espeak_Synth.argtypes = [
-            ctypes.c_char_p,
-            ctypes.c_size_t,
-            ctypes.c_uint,
-            ctypes.c_int,
-            ctypes.c_uint,
-            ctypes.c_uint,
-            ctypes.c_void_p,
-            ctypes.c_void_p,
-        ]
-        self.rate = self.lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, SYNTH_BUFFER_MS, None, 0)
-        if self.rate <= 0:
-            raise OSError("espeak_Initialize failed")
-        self.chunks: list[np.ndarray] = []
-        self.events: list[tuple[int, int]] = []  # (1-based char position, sample offset)
-        self._callback = _CALLBACK(self._collect)  # kept referenced for the library's lifetime
-        self.lib.espeak_SetSynthCallback(self._callback)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "production.espeak_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=Path(__file__).resolve().parent.parent,  # where ``production`` imports from
+        )
         self.lock = threading.Lock()
+        self.owner = os.getpid()  # the process whose pipes these are
+        ok, payload = self._frame()
+        if not ok:
+            self.close()
+            raise OSError(payload.decode("utf-8", "replace") or "the eSpeak NG helper did not start")
+        (self.rate,) = struct.unpack("<i", payload)
+        atexit.register(self.close)
 
-    def _collect(self, wav: ctypes._Pointer, n: int, events: ctypes._Pointer) -> int:  # type: ignore[type-arg,unused-ignore]
-        if n > 0:
-            self.chunks.append(np.ctypeslib.as_array(wav, shape=(n,)).copy())
-        i = 0
-        while events[i].type != _EVENT_LIST_END:
-            ev = events[i]
-            if ev.type == _EVENT_WORD:
-                self.events.append((ev.text_position, ev.sample))
-            i += 1
-        return 0
+    def _frame(self) -> tuple[bool, bytes]:
+        assert self.proc.stdout is not None
+        head = self.proc.stdout.read(espeak_worker.FRAME.size)
+        if len(head) < espeak_worker.FRAME.size:
+            raise OSError("the eSpeak NG helper stopped")
+        ok, size = espeak_worker.FRAME.unpack(head)
+        payload = self.proc.stdout.read(size)
+        if len(payload) < size:
+            raise OSError("the eSpeak NG helper stopped mid-answer")
+        return bool(ok), payload
 
     def synth(self, text: str, voice: str, wpm: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
+        request = json.dumps({"text": text, "voice": voice, "wpm": int(wpm)}).encode() + b"\n"
         with self.lock:
-            self.chunks, self.events = [], []
-            if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
-                raise OSError(f"unknown voice {voice}")
-            self.lib.espeak_SetParameter(_PARAM_RATE, int(wpm), 0)
-            data = text.encode("utf-8")
-            if (
-                self.lib.espeak_Synth(
-                    data, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None
-                )
-                != 0
-            ):
-                raise OSError("espeak_Synth failed")
-            samples = np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.int16)
-            return samples.astype(np.int16), list(self.events)
+            assert self.proc.stdin is not None
+            try:
+                self.proc.stdin.write(request)
+                self.proc.stdin.flush()
+            except (BrokenPipeError, ValueError) as err:
+                raise OSError("the eSpeak NG helper stopped") from err
+            ok, payload = self._frame()
+        if not ok:
+            raise OSError(payload.decode("utf-8", "replace"))
+        n, k = espeak_worker.HEADER.unpack_from(payload)
+        at = espeak_worker.HEADER.size
+        samples = np.frombuffer(payload, dtype="<i2", count=n, offset=at).astype(np.int16)
+        at += 2 * n
+        events = [espeak_worker.EVENT.unpack_from(payload, at + i * espeak_worker.EVENT.size) for i in range(k)]
+        return samples, events
+
+    def close(self) -> None:
+        if self.owner != os.getpid():
+            return  # inherited through fork: the parent closes it
+        if self.proc.stdin is not None and not self.proc.stdin.closed:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
 
 
-_LIBRARY: _EspeakLibrary | None = None
+_LIBRARY: _EspeakWorker | None = None
 _LIBRARY_FAILED = False
 
 
-def _library() -> _EspeakLibrary | None:
+def _library() -> _EspeakWorker | None:
     global _LIBRARY, _LIBRARY_FAILED
+    if _LIBRARY is not None and _LIBRARY.owner != os.getpid():
+        _LIBRARY = None  # a forked child (produce --jobs): the parent's helper pipes are not ours
     if _LIBRARY is None and not _LIBRARY_FAILED:
         try:
-            _LIBRARY = _EspeakLibrary()
-        except (OSError, AttributeError) as err:
+            _LIBRARY = _EspeakWorker()
+        except OSError as err:
             _LIBRARY_FAILED = True
             log.info(
                 "libespeak-ng not usable (%s); using the espeak-ng program and estimated "

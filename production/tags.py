@@ -4,7 +4,8 @@ Frames written (ID3v2.4.0 structure and frames documents; ID3 chapter addendum v
 
 | what | frame |
 |---|---|
-| title, show, host | ``TIT2``, ``TALB``, ``TPE1`` |
+| title, show, host | ``TIT2``, ``TALB``, ``TPE1`` (host: see :func:`tag_host`) |
+| genre, copyright | ``TCON`` ("Podcast"), ``TCOP`` (when the show has a copyright) |
 | date, publisher | ``TDRC`` (YYYY-MM-DD), ``TPUB`` |
 | comment | ``COMM`` (language ``eng``, empty description) |
 | cover | ``APIC`` type 3 (front cover), PNG or JPEG, square, 1400–3000 px |
@@ -39,6 +40,8 @@ from mutagen.id3 import (
     CTOC,
     ID3,
     TALB,
+    TCON,
+    TCOP,
     TDRC,
     TIPL,
     TIT2,
@@ -65,6 +68,8 @@ MAX_CHAPTER_MS = 0xFFFFFFFF  # CHAP start/end times are 32-bit milliseconds
 COVER_MIN_PX = 1400  # Apple Podcasts artwork requirements: square, 1400–3000 px
 COVER_MAX_PX = 3000
 COVER_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg"}  # Apple: JPEG or PNG
+GENRE = "Podcast"  # TCON: ID3v2.4 allows free text; Apple's own tools write "Podcast"
+HOST_ROLE = "host"  # the credits role whose name is the MP3's artist when episode.toml has none
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # NUL separates ID3 text values: never in text
 
@@ -91,6 +96,8 @@ class EpisodeTags:
     lyrics: str = ""  # the script as read (USLT)
     credits: tuple[tuple[str, str], ...] = ()  # (role, name) pairs (TIPL)
     cover: Path | None = None  # episode artwork; None = the show's cover
+    genre: str = GENRE  # TCON
+    copyright: str = ""  # TCOP ("" = no frame), from show.toml
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,17 @@ class CoverInfo:
 def credit_pairs(credits: Sequence[Credit]) -> tuple[tuple[str, str], ...]:
     """Credits as TIPL wants them: one (role, name) pair per name, in script order."""
     return tuple((c.role, name) for c in credits for name in c.names)
+
+
+def tag_host(episode_host: str, credits: Sequence[tuple[str, str]], show_host: str = "") -> str:
+    """The MP3's artist (TPE1): episode.toml's host, else the credits' Host (names joined with
+    ", "), else the show's default host; "" when none names one."""
+    if episode_host.strip():
+        return episode_host.strip()
+    hosts = [name for role, name in credits if role.strip().lower() == HOST_ROLE and name.strip()]
+    if hosts:
+        return ", ".join(dict.fromkeys(h.strip() for h in hosts))
+    return show_host.strip()
 
 
 def _clean(text: str, multiline: bool = False) -> str:
@@ -202,6 +220,8 @@ def _text_frames(tags: EpisodeTags) -> list[Any]:
         (tags.date, lambda v: TDRC(encoding=UTF8, text=[v])),
         (tags.publisher, lambda v: TPUB(encoding=UTF8, text=[v])),
         (tags.comment, lambda v: COMM(encoding=UTF8, lang=LANGUAGE, desc="", text=[v])),
+        (tags.genre, lambda v: TCON(encoding=UTF8, text=[v])),
+        (tags.copyright, lambda v: TCOP(encoding=UTF8, text=[v])),
     ]
     frames = [make(_clean(value)) for value, make in table if _clean(value)]
     if tags.lyrics.strip():
@@ -366,6 +386,8 @@ def read_tags(mp3_path: str | os.PathLike[str]) -> dict[str, Any]:
             "host": "",
             "date": "",
             "publisher": "",
+            "genre": "",
+            "copyright": "",
             "comment": "",
             "lyrics": "",
             "credits": [],
@@ -384,6 +406,8 @@ def read_tags(mp3_path: str | os.PathLike[str]) -> dict[str, Any]:
         "host": _text(tag, "TPE1"),
         "date": _text(tag, "TDRC"),
         "publisher": _text(tag, "TPUB"),
+        "genre": _text(tag, "TCON"),
+        "copyright": _text(tag, "TCOP"),
         "comment": str(comm[0].text[0]) if comm and comm[0].text else "",
         "lyrics": str(uslt[0].text) if uslt else "",
         "lyrics_lang": uslt[0].lang if uslt else "",

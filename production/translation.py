@@ -12,9 +12,12 @@ import logging
 import math
 import re
 import statistics
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from .errors import ScriptError
 from .models import Script, Sentence, ZhPair
@@ -282,11 +285,81 @@ def _warn_odd_lengths(
             )
 
 
+# A translation whose letters are less than this share Chinese characters is not a Chinese
+# translation (an English file named by mistake); real ones hold Latin names and units, rarely a
+# tenth of their letters.
+MIN_HAN_SHARE = 0.25
+# Distinct Traditional-only characters (ones OpenCC's t2s changes) at which, when they outnumber
+# Simplified-only ones, the text is called Traditional; one or two can be a name's variant form.
+MIN_TRADITIONAL_CHARS = 3
+
+
+def is_han(ch: str) -> bool:
+    """A Chinese (Han) character: the CJK Unified Ideographs blocks and their extensions."""
+    return "CJK UNIFIED IDEOGRAPH" in unicodedata.name(ch, "") or "CJK COMPATIBILITY IDEOGRAPH" in unicodedata.name(
+        ch, ""
+    )
+
+
+@lru_cache(maxsize=2)
+def _opencc(config: str) -> Any:
+    from opencc import OpenCC
+
+    return OpenCC(config)
+
+
+def chinese_variant(text: str) -> tuple[str, list[str]]:
+    """("zh-Hant" or "zh-Hans", Traditional-only characters found): characters OpenCC's t2s
+    changes are Traditional-only, ones its s2t changes Simplified-only; the majority wins."""
+    han = sorted({ch for ch in text if is_han(ch)})
+    t2s, s2t = _opencc("t2s"), _opencc("s2t")
+    traditional = [ch for ch in han if t2s.convert(ch) != ch]
+    simplified = [ch for ch in han if s2t.convert(ch) != ch]
+    hant = len(traditional) >= MIN_TRADITIONAL_CHARS and len(traditional) > len(simplified)
+    return ("zh-Hant" if hant else "zh-Hans"), traditional
+
+
+def to_simplified(text: str) -> str:
+    """Traditional -> Simplified Chinese with OpenCC (t2s)."""
+    return str(_opencc("t2s").convert(text))
+
+
+def check_chinese(text: str, name: str, convert_traditional: bool = False) -> str:
+    """The translation's text, refused when it is not Chinese at all or is Traditional Chinese
+    (the Chinese captions are Simplified, zh-Hans); with ``convert_traditional`` a Traditional
+    text is converted to Simplified with OpenCC instead."""
+    letters = [ch for ch in text if ch.isalpha()]
+    han = sum(1 for ch in letters if is_han(ch))
+    if not letters or han < MIN_HAN_SHARE * len(letters):
+        raise ScriptError(
+            f"{name} has {'no' if han == 0 else 'almost no'} Chinese characters ({han} of {len(letters)} letters); "
+            "it is not a Chinese translation: point episode.toml's translation at the Chinese text, "
+            "or remove the translation key for an English-only episode"
+        )
+    variant, traditional = chinese_variant(text)
+    if variant == "zh-Hant":
+        if convert_traditional:
+            log.info("%s is Traditional Chinese: converted to Simplified (OpenCC t2s)", name)
+            return to_simplified(text)
+        raise ScriptError(
+            f"{name} is written in Traditional Chinese (e.g. {''.join(traditional[:5])}), but the Chinese captions "
+            "are Simplified (zh-Hans): save a Simplified translation, or set convert_traditional = true under "
+            "[captions] in episode.toml to convert it with OpenCC (add traditional = true to publish zh-Hant "
+            "captions as well)"
+        )
+    return text
+
+
 def load_translation(
-    path: str | Path, script: Script, settings: PairingSettings = DEFAULT_SETTINGS
+    path: str | Path,
+    script: Script,
+    settings: PairingSettings = DEFAULT_SETTINGS,
+    convert_traditional: bool = False,
 ) -> tuple[ZhPair, ...]:
-    """Read script.zh.txt (any encoding read_text knows) and pair it with ``script``."""
+    """Read script.zh.txt (any encoding read_text knows), check it is Simplified Chinese (see
+    ``check_chinese``) and pair it with ``script``."""
     text, _encoding = read_text(path)
+    text = check_chinese(text, Path(path).name, convert_traditional)
     try:
         return pair_translation(script, text, settings)
     except ScriptError as err:

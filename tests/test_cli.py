@@ -16,7 +16,7 @@ runner = CliRunner()
 SAMPLE = Path(__file__).resolve().parents[1] / "episodes" / "2026-11-27-battery-passport"
 
 
-@pytest.mark.parametrize("command", ["produce", "align", "check", "demo", "ingest", "credits"])
+@pytest.mark.parametrize("command", ["produce", "align", "check", "demo", "ingest", "credits", "feed", "publish"])
 def test_every_command_has_help(command: str) -> None:
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0

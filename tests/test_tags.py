@@ -282,3 +282,28 @@ def test_property_tags_round_trip(
     assert [f.element_id for f in ID3(mp3).getall("CHAP")] == [
         f"chp{i}" for i in range(len(chapters))
     ]
+
+
+def test_genre_and_copyright_frames(mp3: Path) -> None:
+    write_tags(mp3, EpisodeTags(title="t", copyright="© 2026 CBN"), ())
+    tags = read_tags(mp3)
+    assert (tags["genre"], tags["copyright"]) == ("Podcast", "© 2026 CBN")
+    write_tags(mp3, EpisodeTags(title="t"), ())
+    assert "TCOP" not in ID3(mp3) and read_tags(mp3)["genre"] == "Podcast"
+
+
+@pytest.mark.parametrize(
+    ("episode_host", "credits", "show_host", "expected"),
+    [
+        ("Maya CHEN", (("Host", "Ada LIN"),), "Show Host", "Maya CHEN"),  # episode.toml first
+        ("", (("Writer", "Bo"), ("Host", "Ada LIN"), ("host", "Li Wei")), "Show Host", "Ada LIN, Li Wei"),
+        ("  ", (("Writer", "Bo"),), "Show Host", "Show Host"),  # else the show's default host
+        ("", (), "", ""),
+    ],
+)
+def test_tpe1_comes_from_episode_then_credits_then_show(
+    episode_host: str, credits: tuple[tuple[str, str], ...], show_host: str, expected: str
+) -> None:
+    from production.tags import tag_host
+
+    assert tag_host(episode_host, credits, show_host) == expected

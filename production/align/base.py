@@ -64,6 +64,7 @@ def alignment_to_dict(al: Alignment) -> dict[str, Any]:
     if al.deviations:
         out["deviations"] = [
             {"kind": d.kind, "time_ms": d.time_ms, "script": d.script, "spoken": d.spoken, "fragment_id": d.fragment_id}
+            | ({} if d.end_ms is None else {"end_ms": d.end_ms})
             for d in al.deviations
         ]
     return out
@@ -83,7 +84,14 @@ def alignment_from_dict(data: dict[str, Any]) -> Alignment:
             for f in data["fragments"]
         )
         devs = tuple(
-            Deviation(d["kind"], int(d["time_ms"]), d.get("script", ""), d.get("spoken", ""), d.get("fragment_id", ""))
+            Deviation(
+                d["kind"],
+                int(d["time_ms"]),
+                d.get("script", ""),
+                d.get("spoken", ""),
+                d.get("fragment_id", ""),
+                None if d.get("end_ms") is None else int(d["end_ms"]),
+            )
             for d in data.get("deviations", [])
         )
         return Alignment(data["engine"], data["audio"], int(data["duration_ms"]), frags, devs)

@@ -206,3 +206,13 @@ def order_contrast(S: np.ndarray, R: np.ndarray, chunks: list[tuple[int, int]], 
     true_cost = float(np.mean(_banded_dtw(s, r, lo, hi, skip, skip)[2]))
     perm_cost = float(np.mean(_banded_dtw(p, r, lo[: len(p)], hi[: len(p)], skip, skip)[2]))
     return true_cost / max(perm_cost, 1e-9)
+
+
+def skipped_edges(S: np.ndarray, R: np.ndarray, skip_cost: float) -> tuple[int, int]:
+    """Recording frames the full DTW of ``S`` onto ``R`` leaves out before and after its path
+    when leaving a frame out costs ``skip_cost`` (and matching it, its distance)."""
+    n, m = len(S), len(R)
+    lo, hi = np.zeros(n, np.int64), np.full(n, m, np.int64)
+    s, r = np.ascontiguousarray(S, dtype=np.float32), np.ascontiguousarray(R, dtype=np.float32)
+    plo, phi, _, _ = _banded_dtw(s, r, lo, hi, skip_cost, skip_cost)
+    return int(plo[0]), int(m - 1 - phi[-1])

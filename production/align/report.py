@@ -27,6 +27,9 @@ KIND_NOTES = {
     "skipped-sentence": "a whole sentence the host did not say (its caption shows only briefly)",
     "inserted": "words the host said that are not in the script (no caption)",
     "substituted": "the host said other words than the script's (captions show the script's)",
+    "low-confidence": "the aligner is unsure where this sentence was said (listen: its caption may be misplaced)",
+    "aside": "speech that belongs to no script sentence (left out of the captions)",
+    "false-start": "an abandoned take before the sentence's complete read (left out of its caption)",
 }
 
 
@@ -53,6 +56,8 @@ def deviation_line(d: Deviation) -> str:
         parts.append(f"script: {_quote(d.script)}")
     if d.spoken or d.kind in ("inserted", "substituted"):
         parts.append(f"spoken: {_quote(d.spoken)}")
+    if d.end_ms is not None:
+        parts.append(f"until {format_time(d.end_ms)}")
     return (
         f"{format_time(d.time_ms)}  {d.kind:<{KIND_WIDTH}}  {d.fragment_id or '-'}  "
         + "  |  ".join(parts)
@@ -117,3 +122,23 @@ def write_report(
 ) -> Path:
     """Write the report atomically (e.g. build/deviations.txt)."""
     return write_text(path, deviation_report(alignment, disagreements))
+
+
+def alignment_warnings(alignment: Alignment) -> list[tuple[str, str]]:
+    """(severity, message) for ``check``: a sentence the host never read is an error (its caption
+    would show words nobody says); sentences the aligner is unsure of are warnings."""
+    out: list[tuple[str, str]] = []
+    for kind, severity, what in (
+        ("skipped-sentence", "error", "never read in the recording (its caption shows words nobody says)"),
+        ("low-confidence", "warning", "placed with low confidence (listen: the caption may be misplaced)"),
+        ("aside", "info", "speech that belongs to no script sentence (left out of the captions)"),
+        ("false-start", "info", "abandoned takes before a sentence (left out of its caption)"),
+    ):
+        devs = sorted((d for d in alignment.deviations if d.kind == kind), key=lambda d: d.time_ms)
+        if devs:
+            ids = ", ".join(d.fragment_id or format_time(d.time_ms) for d in devs[:5]) + (" …" if len(devs) > 5 else "")
+            unit = "stretch(es)" if kind in ("aside", "false-start") else "sentence(s)"
+            out.append(
+                (severity, f"alignment: {len(devs)} {unit} {what}: {ids}; see deviations.txt and the review page")
+            )
+    return out

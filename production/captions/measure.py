@@ -14,11 +14,6 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 INVISIBLE = {"\u2060", "\u200b", "\ufeff"}
 
 
-def is_chinese(text: str) -> bool:
-    """True when ``text`` contains a Han character (a Chinese caption line)."""
-    return _HAN.search(text) is not None
-
-
 def has_cjk(text: str) -> bool:
     """True when ``text`` has a Han character, CJK punctuation or a full-width form: a line
     of the Chinese part of a stacked cue always has one (pairing.py makes sure)."""

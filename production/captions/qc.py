@@ -23,8 +23,10 @@ from pathlib import Path
 
 from ..align.base import read_alignment
 from ..errors import ProductionError
+from ..layout import AGREEING, ALIGNMENT_FILE, ALWAYS, CAPTION_FILES, BuildLayout, caption_files
 from ..models import Cue, Word
 from .formats import get_format
+from .formats.ass import FONT_TAG
 from .measure import en_chars, reading_chars, split_stacked, zh_width
 from .segment import word_pieces
 from .settings import TIME_GRID_MS, CaptionSettings, grid_ceil
@@ -312,26 +314,8 @@ def check(
 
 # ------------------------------------------------------------------------------- files
 
-# file suffix -> (lang, whether only written with a translation)
-OUTPUTS: dict[str, tuple[str, bool]] = {
-    "en.srt": ("en", False),
-    "en.vtt": ("en", False),
-    "zh-Hans.srt": ("zh-Hans", True),
-    "zh-Hans.vtt": ("zh-Hans", True),
-    "bilingual.srt": ("bilingual", True),
-    "bilingual.ass": ("bilingual", True),
-}
-OPTIONAL_OUTPUTS: dict[str, tuple[str, bool]] = {
-    "zh-Hant.srt": ("zh-Hant", True),
-    "zh-Hant.vtt": ("zh-Hant", True),
-}
-# files that must hold the same cues
-AGREEING = (
-    ("en.srt", "en.vtt"),
-    ("zh-Hans.srt", "zh-Hans.vtt"),
-    ("zh-Hant.srt", "zh-Hant.vtt"),
-    ("bilingual.srt", "bilingual.ass"),
-)
+# the caption files, their languages and when they exist: the build layout owns them
+_SUFFIX_LANG = {f.suffix: f.lang for f in CAPTION_FILES}
 
 # raw markup a reader would interpret, per format
 _RAW_MARKUP = {
@@ -344,7 +328,7 @@ _RAW_MARKUP = {
 def read_files(build_dir: Path, slug: str) -> dict[str, list[Cue]]:
     """Cues of every caption file present, by file name, read with the independent readers."""
     out = {}
-    for suffix, (lang, _) in {**OUTPUTS, **OPTIONAL_OUTPUTS}.items():
+    for suffix, lang in _SUFFIX_LANG.items():
         path = Path(build_dir) / f"{slug}.{suffix}"
         if path.is_file():
             out[path.name] = get_format(path).loads(path.read_text(encoding="utf-8"), lang)
@@ -356,24 +340,26 @@ def check_files(
     slug: str,
     settings: CaptionSettings | None = None,
     speech_offset_ms: int | None = None,
+    layout: BuildLayout | None = None,
 ) -> list[QcIssue]:
     """Check the caption files in ``build_dir``: presence, markup, every rule, agreement.
 
     With ``speech_offset_ms`` (where the host's audio starts on the captions' clock: 0, or the
     intro's length), the words in ``build_dir/alignment.json`` shifted by it give each cue its
     speech, which enables the sync rules and tells speech too fast to caption from timing
-    faults. Without it those rules are skipped.
+    faults. Without it those rules are skipped. With the episode's ``layout``, the files it
+    says exist are required; without it, the Chinese files only when any of them is present.
     """
     settings = settings or CaptionSettings()
     build_dir = Path(build_dir)
-    issues = _presence(build_dir, slug)
+    issues = _presence(build_dir, slug, layout)
     words = (
         []
         if speech_offset_ms is None
         else _alignment_words(build_dir, speech_offset_ms, settings.en_max_chars_per_line)
     )
     parsed: dict[str, list[Cue]] = {}
-    for suffix, (lang, _) in {**OUTPUTS, **OPTIONAL_OUTPUTS}.items():
+    for suffix, lang in _SUFFIX_LANG.items():
         path = build_dir / f"{slug}.{suffix}"
         if not path.is_file():
             continue
@@ -406,26 +392,29 @@ def _in_file(issue: QcIssue, name: str) -> QcIssue:
     )
 
 
-def _presence(build_dir: Path, slug: str) -> list[QcIssue]:
-    present = {s for s in OUTPUTS if (build_dir / f"{slug}.{s}").is_file()}
+def _presence(build_dir: Path, slug: str, layout: BuildLayout | None) -> list[QcIssue]:
+    required = caption_files(translation=True, traditional=False)
+    present = {f.suffix for f in required if (build_dir / f"{slug}.{f.suffix}").is_file()}
+    zh_files = {f.suffix for f in required if f.when != ALWAYS}
+    translation = layout.translation if layout is not None else bool(present & zh_files)
+    expected = layout.caption_files() if layout is not None else caption_files(translation)
     issues = []
-    zh_files = {s for s, (_, zh) in OUTPUTS.items() if zh}
-    for suffix, (lang, needs_zh) in OUTPUTS.items():
-        if suffix in present or (needs_zh and not present & zh_files):
+    for f in expected:
+        if f.suffix in present or (build_dir / f"{slug}.{f.suffix}").is_file():
             continue
         issues.append(
             QcIssue(
                 -1,
                 "missing-file",
                 ERROR,
-                f"{slug}.{suffix} is missing: run produce again",
-                suffix,
+                f"{slug}.{f.suffix} is missing: run produce again",
+                f.suffix,
                 "",
-                lang,
-                f"{slug}.{suffix}",
+                f.lang,
+                f"{slug}.{f.suffix}",
             )
         )
-    if not present & zh_files:
+    if not translation and layout is None:
         issues.append(
             QcIssue(
                 -1,
@@ -445,7 +434,7 @@ def _markup(path: Path, text: str, lang: str) -> list[QcIssue]:
     pattern = _RAW_MARKUP[path.suffix]
     issues = []
     for i, body in enumerate(_cue_bodies(path.suffix, text)):
-        if pattern.search(body):
+        if pattern.search(FONT_TAG.sub("", body) if path.suffix == ".ass" else body):  # fallback fonts are ours
             issues.append(
                 QcIssue(
                     i,
@@ -520,7 +509,7 @@ def _timeline(cues: Sequence[Cue]) -> list[tuple[int, int, tuple[str, ...]]]:
 def _alignment_words(build_dir: Path, offset_ms: int, max_chars: int) -> list[Word]:
     """The aligned words on the captions' clock; a word longer than a line in the pieces the
     captions show it in (segment.word_pieces), each with its share of the word's time."""
-    path = build_dir / "alignment.json"
+    path = build_dir / ALIGNMENT_FILE
     if not path.is_file():
         return []
     try:

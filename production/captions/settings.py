@@ -53,6 +53,7 @@ class CaptionSettings:
     vtt_max_line_chars: int = 65  # characters; Podcasting 2.0 WebVTT recommendation
     traditional: bool = False  # also write zh-Hant files, converted from zh-Hans with OpenCC
     opencc_config: str = "s2t"  # OpenCC conversion for zh-Hant ("s2t", "s2tw", "s2hk", ...)
+    convert_traditional: bool = False  # a Traditional translation: refused if false, else OpenCC t2s
     speaker: str | None = None  # name for WebVTT <v> tags (Apple ingests them); None = no tags
 
     def __post_init__(self) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..fsutil import write_text
+from ..layout import caption_files
 from ..models import Cue
 from .build import CaptionSet
 from .formats import get_format
@@ -16,17 +17,7 @@ _SLUG_BAD = set('/\\:*?"<>|') | {"\0"}
 
 def output_names(slug: str, with_chinese: bool, traditional: bool) -> list[str]:
     """File names ``write_captions`` produces, in order."""
-    names = [f"{slug}.en.srt", f"{slug}.en.vtt"]
-    if with_chinese:
-        names += [
-            f"{slug}.zh-Hans.srt",
-            f"{slug}.zh-Hans.vtt",
-            f"{slug}.bilingual.srt",
-            f"{slug}.bilingual.ass",
-        ]
-        if traditional:
-            names += [f"{slug}.zh-Hant.srt", f"{slug}.zh-Hant.vtt"]
-    return names
+    return [f"{slug}.{f.suffix}" for f in caption_files(with_chinese, traditional)]
 
 
 def write_captions(
@@ -40,19 +31,10 @@ def write_captions(
     settings = settings or CaptionSettings()
     if not slug or set(slug) & _SLUG_BAD or slug.startswith("."):
         raise CaptionError(f"episode slug {slug!r} cannot name a file: rename the episode folder")
+    with_chinese = bool(caption_set.zh or caption_set.bilingual)
     tracks: list[tuple[str, Sequence[Cue]]] = [
-        ("en.srt", caption_set.en),
-        ("en.vtt", caption_set.en),
+        (f.suffix, getattr(caption_set, f.track)) for f in caption_files(with_chinese, settings.traditional)
     ]
-    if caption_set.zh or caption_set.bilingual:
-        tracks += [
-            ("zh-Hans.srt", caption_set.zh),
-            ("zh-Hans.vtt", caption_set.zh),
-            ("bilingual.srt", caption_set.bilingual),
-            ("bilingual.ass", caption_set.bilingual),
-        ]
-        if settings.traditional:
-            tracks += [("zh-Hant.srt", caption_set.zh_hant), ("zh-Hant.vtt", caption_set.zh_hant)]
     written = []
     for suffix, cues in tracks:
         path = Path(out_dir) / f"{slug}.{suffix}"

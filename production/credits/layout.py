@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
-from ..errors import EpisodeError, RenderError
+from ..errors import RenderError
+from ..settings import load_table
 from .fonts import FontFace, check_coverage, find_font, load_font
 from .roll import CreditRoll, RollEntry
 
@@ -98,8 +99,8 @@ def frame_count(settings: RollSettings) -> int:
     return max(1, round(settings.duration_ms * settings.fps / 1000))
 
 
-def check_settings(settings: RollSettings) -> None:
-    """RenderError for settings no roll can be made with."""
+def settings_problems(settings: RollSettings) -> list[str]:
+    """What makes ``settings`` impossible for any roll, one line each (empty when they are fine)."""
     rules = (
         (settings.width >= 64 and settings.height >= 64, "width and height must be at least 64 px"),
         (
@@ -133,11 +134,19 @@ def check_settings(settings: RollSettings) -> None:
         ),
         (settings.line_spacing >= 1.0, "line_spacing must be at least 1.0"),
     )
-    for ok, rule in rules:
-        if not ok:
-            raise RenderError(f"credit roll settings: {rule}; fix RollSettings")
+    problems = [rule for ok, rule in rules if not ok]
     for name in ("text_colour", "role_colour", "role_en_colour", "background_colour"):
-        rgb(getattr(settings, name), name)
+        try:
+            rgb(getattr(settings, name), name)
+        except RenderError:
+            problems.append(f"{name} {getattr(settings, name)!r} is not a colour; use #RRGGBB")
+    return problems
+
+
+def check_settings(settings: RollSettings) -> None:
+    """RenderError for settings no roll can be made with."""
+    for problem in settings_problems(settings):
+        raise RenderError(f"credit roll settings: {problem}; fix RollSettings")
 
 
 def roll_settings(
@@ -147,38 +156,7 @@ def roll_settings(
 
     EpisodeError for an unknown key or a value of the wrong type or range.
     """
-    base = base or RollSettings()
-    known = {f.name for f in fields(RollSettings)}
-    checked: dict[str, Any] = {}
-    for key, value in (overrides or {}).items():
-        if key not in known:
-            raise EpisodeError(
-                f"episode.toml [credit_roll] has unknown key {key!r}: "
-                f"use one of {', '.join(sorted(known))}"
-            )
-        checked[key] = _setting_value(key, value, type(getattr(base, key)))
-    settings = replace(base, **checked)
-    try:
-        check_settings(settings)
-    except RenderError as err:
-        raise EpisodeError(
-            f"episode.toml [credit_roll]: {err}".replace("fix RollSettings", "fix that key")
-        ) from err
-    return settings
-
-
-_TYPE_WORDS = {int: "a whole number", float: "a number", str: "a string in quotes"}
-
-
-def _setting_value(key: str, value: Any, expected: type) -> Any:
-    if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, bool) or not isinstance(value, expected):
-        raise EpisodeError(
-            f"episode.toml [credit_roll] {key} must be {_TYPE_WORDS[expected]}, "
-            f"not {value!r}: fix it"
-        )
-    return value
+    return load_table(RollSettings, "credit_roll", overrides, base or RollSettings(), settings_problems)
 
 
 def rgb(colour: str, name: str = "colour") -> tuple[int, int, int]:

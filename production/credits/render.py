@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageOps, PngImagePlugin, UnidentifiedImageError
 
 from ..assets import asset
 from ..errors import EpisodeError, RenderError, ScriptError
@@ -132,7 +132,7 @@ def render_roll(
         atomic_path(out_path) as part,
     ):
         inputs = _write_inputs(Path(tmp), layout, settings, background)
-        graph = _graph(info, "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p")
+        graph = _video_graph(info)
         run(
             [
                 *_ffmpeg_inputs(inputs),
@@ -218,6 +218,33 @@ def _graph(info: RollInfo, tail: str) -> str:
     )
 
 
+def _video_graph(info: RollInfo) -> str:
+    """The roll for the MP4: only the text area is composed frame by frame.
+
+    Outside the text area every frame is the background (the mask is black there), so the
+    background is converted to yuv420p once and repeated; the scrolling text, the mask merge
+    and the conversion run on the text area alone (widened to even pixels, where yuv420p
+    overlays place exactly), which is then laid on the background. Same picture as
+    :func:`_graph` followed by the conversion, for the per-frame work of the area.
+    """
+    area = info.text_area
+    x0, y0 = area.x - area.x % 2, area.y - area.y % 2
+    x1, y1 = area.x + area.w + (area.x + area.w) % 2, area.y + area.h + (area.y + area.h) % 2
+    crop = f"crop=w={x1 - x0}:h={y1 - y0}:x={x0}:y={y0}"
+    still = f"loop=loop=-1:size=1:start=0,setpts=N/({info.fps}*TB)"
+    y = f"{area.y - y0 + info.start_y}-{info.px_per_frame}*round(t*{info.fps})"
+    yuv = "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p"
+    return (
+        f"[0:v]format=gbrp,split[full][part];"
+        f"[full]{yuv},{still}[base];"
+        f"[part]{crop},{still},split[under][back];"
+        f"[back][1:v]overlay=x={area.x - x0}:y={y}:format=gbrp:eof_action=repeat[text];"
+        f"[2:v]format=gbrp,{crop},{still}[mask];"
+        f"[under][text][mask]maskedmerge,{yuv}[area];"
+        f"[base][area]overlay=x={x0}:y={y0}:format=yuv420:eof_action=repeat[v]"
+    )
+
+
 def _x264_args(settings: RollSettings) -> list[str]:
     return [
         "-r",
@@ -288,9 +315,24 @@ def preview_png(
         )
     tiles = _tiles(raw, PREVIEW_TILE_WIDTH, tile_h)
     sheet = _contact_sheet([tiles[sorted(set(picks)).index(n)] for n in picks], picks, info)
+    info_chunk = PngImagePlugin.PngInfo()
+    info_chunk.add_text(PREVIEW_SOFTWARE_KEY, PREVIEW_SOFTWARE)  # marks it as ours: replaceable
     with atomic_path(out_png) as part:
-        sheet.save(part, format="PNG")
+        sheet.save(part, format="PNG", pnginfo=info_chunk)
     return Path(out_png)
+
+
+PREVIEW_SOFTWARE_KEY = "Software"  # PNG tEXt keyword (PNG specification 11.3.4.2)
+PREVIEW_SOFTWARE = "perspective credits --preview"
+
+
+def is_preview_png(path: Path) -> bool:
+    """Whether ``path`` is a contact sheet ``preview_png`` wrote (so it may be replaced)."""
+    try:
+        with Image.open(path) as img:
+            return img.format == "PNG" and img.info.get(PREVIEW_SOFTWARE_KEY) == PREVIEW_SOFTWARE
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return False
 
 
 def _tiles(raw: bytes, w: int, h: int) -> list[Image.Image]:

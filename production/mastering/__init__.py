@@ -2,16 +2,18 @@
 
 Steps, in order (each reported through ``progress``):
 
-1. **voice** (``assembly``) — the read is measured (pyloudnorm), brought to a working level,
-   high-passed and gently compressed (``highpass``, ``acompressor``). Only read, never written.
+1. **voice** (``assembly``) — the read is decoded once, measured (pyloudnorm), brought to a
+   working level, high-passed and gently compressed (``highpass``, ``acompressor``) by ffmpeg from
+   the samples in memory. The host file is only read, never written.
 2. **assembly** (pydub) — the intro sting, then the read from ``intro_ms``; the outro bed comes
    in under the credits, ducked under the voice by ``sidechaincompress`` keyed by the voice,
    runs on after the read and fades out.
-3. **loudness** — a gain and a 4×-oversampled limiter guard the premaster, then ffmpeg
-   ``loudnorm`` runs twice (measure; normalise with the measurements fed back, ``linear=true``,
-   output rate set).
+3. **loudness** (``loudness``) — the premaster is measured once; one ffmpeg process applies the
+   gain and a 4×-oversampled true-peak limiter and writes the WAV master and the MP3 (the MP3
+   branch carrying the encoder's own loudness loss, read on short excerpts first).
 4. **verify** (``meter``) — pyloudnorm (ITU-R BS.1770-4) and a 4×-oversampled true-peak meter
-   read the WAV master and the decoded MP3; a gain (+ limiter) correction runs on whichever is off.
+   read the WAV master and the decoded MP3 once each; a gain (+ limiter) correction runs only on
+   an output read off aim.
 5. **tags** — ID3v2.4 with chapters, cover, lyrics and credits (``production.tags``).
 
 Time bases: chapters, speech spans and the credits' start given to :func:`master` are in

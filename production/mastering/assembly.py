@@ -19,7 +19,16 @@ from pydub import AudioSegment
 
 from ..audio import frame_rms_db
 from ..errors import AudioError
-from .media import decode_float, ffmpeg, load_segment, segment_samples, silence
+from .media import (
+    WORK_WIDTH,
+    decode_float,
+    ffmpeg,
+    ffmpeg_pipe,
+    load_segment,
+    raw_input_args,
+    segment_samples,
+    silence,
+)
 from .meter import integrated_lufs
 from .settings import WORK_RATE, MasteringSettings
 
@@ -33,10 +42,15 @@ MIN_THRESHOLD = 0.000976563  # ffmpeg acompressor/sidechaincompress threshold ra
 # ------------------------------------------------------------------------------- voice
 
 
-def voice_gain_db(host: Path, settings: MasteringSettings) -> float:
-    """Gain that brings the read to the working level; AudioError for silent or hopeless input."""
-    mono, rate = decode_float(host, WORK_RATE, channels=1)
-    lufs = integrated_lufs(mono, rate)
+def voice_gain_db(
+    host: Path, settings: MasteringSettings, mono: tuple[np.ndarray, int] | None = None
+) -> float:
+    """Gain that brings the read to the working level; AudioError for silent or hopeless input.
+
+    ``mono``: the read already decoded (samples, rate); decoded here when not given.
+    """
+    samples, rate = mono if mono is not None else decode_float(host, None, channels=1)
+    lufs = integrated_lufs(samples, rate)
     if not math.isfinite(lufs):
         raise AudioError(
             f"{host.name} is silent (nothing above the −70 LUFS gate), so it cannot be "
@@ -70,28 +84,41 @@ def voice_filter(settings: MasteringSettings, gain_db: float) -> str:
     )
 
 
-def prepare_voice(host: Path, work: Path, settings: MasteringSettings) -> AudioSegment:
-    """The levelled read as a stereo (dual-mono) 48 kHz segment. The host file is only read."""
-    gain = voice_gain_db(host, settings)
-    out = work / "voice.wav"
-    ffmpeg(
+@dataclass(frozen=True)
+class Voice:
+    segment: AudioSegment  # the levelled read, stereo (dual mono), 48 kHz 32-bit
+    lufs: float  # its integrated loudness as stereo (the mono reading + DUAL_MONO_DB)
+
+
+def level_voice(host: Path, settings: MasteringSettings) -> Voice:
+    """The levelled read from one decode of the host file: measured (the gain), then levelled
+    by ffmpeg from the samples in memory, then measured once as levelled. Only read, never
+    written."""
+    mono, rate = decode_float(host, None, channels=1)
+    gain = voice_gain_db(host, settings, (mono, rate))
+    raw, _ = ffmpeg_pipe(
         [
-            "-i",
-            str(host),
-            "-vn",
-            "-ac",
-            "1",
+            *raw_input_args("f32le", rate, 1),
             "-af",
             f"aresample={WORK_RATE}," + voice_filter(settings, gain),
             "-ar",
             str(WORK_RATE),
-            "-c:a",
-            "pcm_s32le",
-            str(out),
+            "-f",
+            "s32le",
+            "pipe:1",
         ],
+        mono.tobytes(),
         "levelling the host read",
     )
-    return load_segment(out, channels=1).set_channels(2)
+    seg = AudioSegment(data=raw, sample_width=WORK_WIDTH, frame_rate=WORK_RATE, channels=1)
+    # dual mono reads exactly DUAL_MONO_DB louder than one channel: measure one, not two
+    lufs = segment_lufs(seg) + DUAL_MONO_DB
+    return Voice(seg.set_channels(2), lufs)
+
+
+def prepare_voice(host: Path, work: Path, settings: MasteringSettings) -> AudioSegment:
+    """The levelled read as a stereo (dual-mono) 48 kHz segment. The host file is only read."""
+    return level_voice(host, settings).segment
 
 
 # ------------------------------------------------------------------------------- music
@@ -239,9 +266,11 @@ def assemble(
     settings: MasteringSettings,
     work: Path,
     credits_start_ms: int | None = None,
+    voice_lufs: float | None = None,
 ) -> Assembly:
-    """Sting, read and ducked outro bed on one timeline."""
-    voice_lufs = segment_lufs(voice)
+    """Sting, read and ducked outro bed on one timeline. ``voice_lufs``: the read's loudness
+    when already known (:func:`level_voice`), measured here otherwise."""
+    voice_lufs = segment_lufs(voice) if voice_lufs is None else voice_lufs
     sting = _sting(settings, voice_lufs)
     intro_ms = max(0, len(sting) - settings.intro_overlap_ms) if sting is not None else 0
     total = (

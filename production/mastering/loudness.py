@@ -1,29 +1,39 @@
-"""Loudness to spec: a guard limiter, two-pass loudnorm, then verify-and-correct with the meter.
+"""Loudness to spec in one render: analyse once, render once (gain + true-peak limiter, WAV and
+MP3 from the same process), verify once with the independent meter.
 
-ffmpeg ``loudnorm`` two-pass (docs/output-rules.md "Loudness and audio"): pass 1 ``print_format=json``
-gives ``input_i/input_tp/input_lra/input_thresh/target_offset``; pass 2 feeds them back as
-``measured_*`` with ``linear=true``. Linear mode needs the programme's true peak after the gain
-to stay under the TP target and its LRA under the LRA target; otherwise loudnorm silently falls
-back to dynamic mode (which also runs at 192 kHz internally — the output rate is always set).
-The guard (gain to the target, then a 4×-oversampled limiter under the TP target) makes linear
-mode the normal case; the independent meter has the last word either way.
+1. **analyse** — the premaster (in memory) is read once by pyloudnorm (ITU-R BS.1770-4); the
+   gain to the target follows.
+2. **render** — one ffmpeg process takes the premaster's samples on stdin, applies the gain and
+   a 4×-oversampled limiter under the true-peak target less ``encode_headroom_db`` (MP3
+   encoding raises peaks), and writes both the WAV master and the MP3; ffmpeg's ``ebur128``
+   reads the rendered master on the way (its loudness range goes into the report).
+3. **verify** — the meter (pyloudnorm and a 4×-oversampled true-peak meter, code independent of
+   the renderer) reads the WAV and the decoded MP3 once each. Only an output read off aim
+   (``aim_lu``, or a true peak over the limit) gets a gain (+ limiter) correction, re-measured
+   (:func:`settle`); normally there is none.
+
+A gain and a limiter are what two-pass ``loudnorm`` in linear mode did, less its second decode
+and its re-measurements: the report's ``normalization`` stays "linear".
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import re
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from multiprocessing import get_context
 from pathlib import Path
 
+import numpy as np
+from pydub import AudioSegment
+
 from ..errors import AudioError, RenderError
-from .media import decode_float, ffmpeg
+from .media import decode_float, ffmpeg, ffmpeg_pipe, raw_input_args, segment_samples
 from .meter import (
-    ABSOLUTE_GATE_LUFS,
     OVERSAMPLE,
     Loudness,
     integrated_lufs,
@@ -40,7 +50,10 @@ Render = Callable[
 ]  # (gain dB, limiter ceiling dBTP or None) → writes an output
 STEREO = 2  # every file this module reads is one of its own stereo intermediates or outputs
 MIN_LIMIT = 0.0625  # ffmpeg alimiter's smallest limit (−24 dBFS)
-_LOUDNORM_JSON = re.compile(r"\{[^{}]*\"input_i\"[^{}]*\}", re.S)
+EXCERPT_S = 10  # s per excerpt the MP3 encoder's loudness change is read on
+EXCERPTS = 3  # excerpts, spread evenly over the programme
+MAX_MP3_TRIM_DB = 1.0  # a larger reading would be a fault of the excerpt, not the encoder
+_EBUR128_LRA = re.compile(r"LRA:\s+(-?[\d.]+) LU")
 
 
 def limiter_filter(ceiling_dbtp: float, rate: int) -> str:
@@ -82,56 +95,6 @@ def gain_and_limit(
     )
 
 
-def loudnorm_json(stderr: str) -> dict[str, str]:
-    """The last JSON block loudnorm printed (its measurements or its report)."""
-    found = _LOUDNORM_JSON.findall(stderr)
-    if not found:
-        raise RenderError("ffmpeg loudnorm printed no measurements; use ffmpeg 4.0 or newer")
-    return dict(json.loads(found[-1]))
-
-
-def loudnorm_two_pass(
-    src: Path, dst: Path, tp_dbtp: float, settings: MasteringSettings
-) -> dict[str, str]:
-    """Normalise ``src`` into ``dst`` (WAV master format); returns pass 2's report."""
-    target = settings.target.target_lufs
-    first = f"loudnorm=I={target:g}:TP={tp_dbtp:g}:LRA={settings.loudnorm_lra:g}:print_format=json"
-    m = loudnorm_json(
-        ffmpeg(["-i", str(src), "-af", first, "-f", "null", "-"], "loudnorm pass 1 (measuring)")
-    )
-    if float(m["input_i"]) <= ABSOLUTE_GATE_LUFS:
-        raise AudioError("the assembled programme is silent; check the host recording")
-    # the read is levelled already: allowing its measured LRA keeps loudnorm in linear mode
-    lra = min(50.0, max(settings.loudnorm_lra, math.ceil(float(m["input_lra"]) + 1)))
-    second = (
-        f"loudnorm=I={target:g}:TP={tp_dbtp:g}:LRA={lra:g}:measured_I={m['input_i']}"
-        f":measured_TP={m['input_tp']}:measured_LRA={m['input_lra']}:measured_thresh={m['input_thresh']}"
-        f":offset={m['target_offset']}:linear=true:print_format=json"
-    )
-    report = loudnorm_json(
-        ffmpeg(
-            [
-                "-i",
-                str(src),
-                "-af",
-                second,
-                "-ar",
-                str(settings.wav_rate),
-                "-ac",
-                str(settings.channels),
-                "-c:a",
-                settings.wav_codec,
-                "-f",
-                "wav",
-                str(dst),
-            ],
-            "loudnorm pass 2 (normalising)",
-        )
-    )
-    log.info("loudnorm pass 2: %s", report.get("normalization_type"))
-    return report
-
-
 def encode_mp3(
     src: Path,
     dst: Path,
@@ -152,18 +115,7 @@ def encode_mp3(
             str(settings.mp3_rate),
             "-ac",
             str(settings.channels),
-            "-c:a",
-            "libmp3lame",
-            "-b:a",
-            f"{settings.mp3_bitrate_kbps}k",
-            "-write_xing",
-            "1",
-            "-id3v2_version",
-            "0",
-            "-write_id3v1",
-            "0",
-            "-f",
-            "mp3",
+            *mp3_codec_args(settings),
             str(dst),
         ],
         "MP3 encoding",
@@ -187,7 +139,9 @@ def _on_aim(m: Loudness, settings: MasteringSettings) -> bool:
     )
 
 
-def _with_lra(m: Loudness, path: Path, rate: int) -> Loudness:
+def _with_lra(m: Loudness, path: Path, rate: int, lra: bool) -> Loudness:
+    if not lra:
+        return m
     return replace(m, lra_lu=loudness_range(decode_float(path, rate, STEREO)[0], rate))
 
 
@@ -203,18 +157,28 @@ def _next_ceiling(
 
 
 def settle(
-    render: Render, out: Path, rate: int, settings: MasteringSettings, what: str
+    render: Render,
+    out: Path,
+    rate: int,
+    settings: MasteringSettings,
+    what: str,
+    first: Loudness | None = None,
+    lra: bool = True,
 ) -> tuple[Loudness, int]:
     """Render, measure independently, correct (gain; a limiter when peaks need it) until on aim.
 
-    Returns the final reading (with LRA) and the number of corrections. Raises RenderError when
-    the output is still out of spec after ``max_corrections``.
+    ``first``: the reading of ``out`` as already rendered (gain 0): no first render then.
+    Returns the final reading (with LRA unless ``lra`` is False) and the number of corrections.
+    Raises RenderError when the output is still out of spec after ``max_corrections``.
     """
     t = settings.target
     gain, ceiling = 0.0, None
     for attempt in range(settings.max_corrections + 1):
-        render(gain, ceiling)
-        m = measure(out, rate, lra=False, channels=STEREO)
+        if attempt == 0 and first is not None:
+            m = first
+        else:
+            render(gain, ceiling)
+            m = measure(out, rate, lra=False, channels=STEREO)
         log.info(
             "%s: %.2f LUFS, %.2f dBTP (gain %+.2f dB, ceiling %s)",
             what,
@@ -224,13 +188,13 @@ def settle(
             ceiling,
         )
         if _on_aim(m, settings):
-            return _with_lra(m, out, rate), attempt
+            return _with_lra(m, out, rate, lra), attempt
         if attempt < settings.max_corrections:
             step = t.target_lufs - m.integrated_lufs
             ceiling = _next_ceiling(m, step, ceiling, attempt, settings)
             gain += step
     if in_spec(m, settings):
-        return _with_lra(m, out, rate), settings.max_corrections
+        return _with_lra(m, out, rate, lra), settings.max_corrections
     raise RenderError(
         f"could not bring the {what} to {t.target_lufs:g} LUFS / {t.true_peak_dbtp:g} dBTP "
         f"(measured {m.integrated_lufs:.2f} LUFS, {m.true_peak_dbtp:.2f} dBTP after "
@@ -239,58 +203,172 @@ def settle(
     )
 
 
-def guard(premaster: Path, dst: Path, settings: MasteringSettings) -> None:
-    """Bring the premaster to the target and hold its true peaks under loudnorm's TP target."""
-    samples, rate = decode_float(premaster, WORK_RATE, STEREO)
-    lufs = integrated_lufs(samples, rate)
-    if not math.isfinite(lufs):
-        raise AudioError("the assembled programme is silent; check the host recording")
-    ceiling = (
-        settings.target.true_peak_dbtp - settings.encode_headroom_db - settings.guard_margin_db
+def render_args(
+    gain_db: float, wav: Path, mp3: Path, settings: MasteringSettings, mp3_trim_db: float = 0.0
+) -> list[str]:
+    """One ffmpeg command: premaster (s32le stereo on stdin) → gain → true-peak limiter → the WAV
+    master (with ``ebur128`` reading it) and, ``mp3_trim_db`` louder, the MP3."""
+    ceiling = settings.target.true_peak_dbtp - settings.encode_headroom_db
+    graph = (
+        f"[0:a]{gain_filter(gain_db, ceiling, WORK_RATE)},asplit=2[w][m];"
+        f"[w]ebur128[wav];[m]volume={mp3_trim_db:.3f}dB,aresample={settings.mp3_rate}[mp3]"
     )
-    gain_and_limit(
-        premaster, dst, settings.target.target_lufs - lufs, ceiling, "pcm_s32le", WORK_RATE
+    return [
+        *raw_input_args("s32le", WORK_RATE, STEREO),
+        "-filter_complex",
+        graph,
+        "-map",
+        "[wav]",
+        "-ar",
+        str(settings.wav_rate),
+        "-ac",
+        str(settings.channels),
+        "-c:a",
+        settings.wav_codec,
+        "-f",
+        "wav",
+        str(wav),
+        "-map",
+        "[mp3]",
+        "-map_metadata",
+        "-1",
+        "-ac",
+        str(settings.channels),
+        *mp3_codec_args(settings),
+        str(mp3),
+    ]
+
+
+def mp3_codec_args(settings: MasteringSettings) -> list[str]:
+    """The MP3's codec options: CBR libmp3lame, a Xing header, no tags (mutagen writes them)."""
+    return [
+        "-c:a",
+        "libmp3lame",
+        "-b:a",
+        f"{settings.mp3_bitrate_kbps}k",
+        "-write_xing",
+        "1",
+        "-id3v2_version",
+        "0",
+        "-write_id3v1",
+        "0",
+        "-f",
+        "mp3",
+    ]
+
+
+def mp3_loss_db(samples: np.ndarray, gain_db: float, settings: MasteringSettings) -> float:
+    """How much quieter (LU) the MP3 encoder makes this programme, read on a few excerpts.
+
+    LAME leaves out what its psychoacoustic model calls masked: on a levelled synthetic read
+    that is ~0.25 LU, more than ``aim_lu``. Encoding ``EXCERPTS`` × ``EXCERPT_S`` s spread
+    over the programme (a fraction of a second) lets the one render give the MP3 its own gain,
+    instead of a second MP3 encode after the meter finds it short.
+    """
+    span = EXCERPT_S * WORK_RATE
+    if len(samples) <= EXCERPTS * span:
+        part = samples
+    else:
+        starts = [len(samples) * (k + 1) // (EXCERPTS + 1) - span // 2 for k in range(EXCERPTS)]
+        part = np.concatenate([samples[a : a + span] for a in starts])
+    part = (part * np.float32(10 ** (gain_db / 20))).astype(np.float32)
+    encoded, _ = ffmpeg_pipe(
+        [
+            *raw_input_args("f32le", WORK_RATE, STEREO),
+            "-ar",
+            str(settings.mp3_rate),
+            "-ac",
+            str(STEREO),
+            *mp3_codec_args(settings),
+            "pipe:1",
+        ],
+        part.tobytes(),
+        "encoding an MP3 excerpt",
     )
+    raw, _ = ffmpeg_pipe(
+        ["-f", "mp3", "-i", "pipe:0", "-f", "f32le", "-ac", str(STEREO), "pipe:1"],
+        encoded,
+        "decoding the MP3 excerpt",
+    )
+    decoded = np.frombuffer(raw, dtype="<f4").reshape(-1, STEREO)
+    loss = integrated_lufs(part, WORK_RATE) - integrated_lufs(decoded, settings.mp3_rate)
+    return min(MAX_MP3_TRIM_DB, max(-MAX_MP3_TRIM_DB, loss)) if math.isfinite(loss) else 0.0
+
+
+def ebur128_lra(stderr: str) -> float:
+    """The loudness range (LU) from ffmpeg ebur128's summary; 0.0 when it printed none."""
+    found = _EBUR128_LRA.findall(stderr[stderr.rfind("Summary:") :])
+    return float(found[-1]) if found else 0.0
+
+
+def measure_both(wav: Path, mp3: Path, settings: MasteringSettings) -> tuple[Loudness, Loudness]:
+    """The meter's readings of the WAV master and the MP3, taken side by side: the MP3 in a
+    worker process (forked: nothing to re-import) while this one reads the WAV."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) as pool:
+        mp3_reading = pool.submit(measure, mp3, settings.mp3_rate, False, STEREO)
+        wav_reading = measure(wav, settings.wav_rate, lra=False, channels=STEREO)
+        return wav_reading, mp3_reading.result()
 
 
 @dataclass(frozen=True)
 class Conformed:
     wav: Loudness
     mp3: Loudness
-    normalization: str  # loudnorm pass 2: "linear" (the normal case) or "dynamic"
-    corrections: int  # gain/limiter passes after loudnorm, WAV and MP3 together
+    normalization: str  # "linear": one gain (the limiter only holds peaks)
+    corrections: int  # gain/limiter passes after the render, WAV and MP3 together
 
 
 def conform(
-    premaster: Path,
+    premaster: AudioSegment,
     wav_out: Path,
     mp3_out: Path,
     work: Path,
     settings: MasteringSettings,
     progress: ProgressFn,
 ) -> Conformed:
-    """Premaster → WAV master and MP3, each read on target by the independent meter."""
-    progress(0.5, "loudness: guard limiter and loudnorm pass 1 and 2")
-    guarded, normalised = work / "guarded.wav", work / "loudnorm.wav"
-    guard(premaster, guarded, settings)
-    tp_target = settings.target.true_peak_dbtp - settings.encode_headroom_db
-    report = loudnorm_two_pass(guarded, normalised, tp_target, settings)
-
-    def render_wav(gain: float, ceiling: float | None) -> None:
-        if gain == 0.0 and ceiling is None:
-            shutil.copyfile(normalised, wav_out)
-        else:
-            gain_and_limit(
-                normalised, wav_out, gain, ceiling, settings.wav_codec, settings.wav_rate
-            )
-
-    def render_mp3(gain: float, ceiling: float | None) -> None:
-        encode_mp3(wav_out, mp3_out, settings, gain, ceiling)
-
-    progress(0.7, "verifying the WAV master")
-    wav, wav_fixes = settle(render_wav, wav_out, settings.wav_rate, settings, "WAV master")
-    progress(0.8, "encoding and verifying the MP3")
-    mp3, mp3_fixes = settle(render_mp3, mp3_out, settings.mp3_rate, settings, "MP3")
-    return Conformed(
-        wav, mp3, str(report.get("normalization_type", "unknown")), wav_fixes + mp3_fixes
+    """Premaster (48 kHz stereo segment) → WAV master and MP3, each read on aim by the meter."""
+    t = settings.target
+    progress(0.5, "loudness: analysing the premaster")
+    samples = segment_samples(premaster)
+    lufs = integrated_lufs(samples, WORK_RATE)
+    if not math.isfinite(lufs):
+        raise AudioError("the assembled programme is silent; check the host recording")
+    gain = t.target_lufs - lufs
+    trim = mp3_loss_db(samples, gain, settings)
+    progress(0.6, "rendering the WAV master and the MP3")
+    _, err = ffmpeg_pipe(
+        render_args(gain, wav_out, mp3_out, settings, trim),
+        premaster.raw_data,
+        "rendering the master",
     )
+    lra = ebur128_lra(err)
+    progress(0.8, "verifying the WAV master and the MP3")
+    wav, mp3_reading = measure_both(wav_out, mp3_out, settings)
+    log.info(
+        "rendered at %+.2f dB (MP3 %+.2f dB more): WAV %.2f LUFS %.2f dBTP, MP3 %.2f LUFS %.2f dBTP",
+        gain,
+        trim,
+        wav.integrated_lufs,
+        wav.true_peak_dbtp,
+        mp3_reading.integrated_lufs,
+        mp3_reading.true_peak_dbtp,
+    )
+    mp3: Loudness | None = mp3_reading
+    fixes = 0
+    if not _on_aim(wav, settings):
+        rendered = work / "rendered.wav"
+        shutil.copyfile(wav_out, rendered)
+
+        def render_wav(gain: float, ceiling: float | None) -> None:
+            gain_and_limit(rendered, wav_out, gain, ceiling, settings.wav_codec, settings.wav_rate)
+
+        wav, fixes = settle(render_wav, wav_out, settings.wav_rate, settings, "WAV master", wav, lra=False)
+        mp3 = None  # encoded again from the corrected WAV
+    if mp3 is None or not _on_aim(mp3, settings):
+
+        def render_mp3(gain: float, ceiling: float | None) -> None:
+            encode_mp3(wav_out, mp3_out, settings, gain, ceiling)
+
+        mp3, mp3_fixes = settle(render_mp3, mp3_out, settings.mp3_rate, settings, "MP3", mp3, lra=False)
+        fixes += mp3_fixes
+    return Conformed(replace(wav, lra_lu=lra), replace(mp3, lra_lu=lra), "linear", fixes)

@@ -12,7 +12,7 @@ from ..audio import probe
 from ..errors import AudioError
 from ..fsutil import atomic_path
 from ..tags import Chapter, EpisodeTags, check_chapters, check_cover, check_tags, write_tags
-from .assembly import assemble, bed_under_voice_db, prepare_voice
+from .assembly import assemble, bed_under_voice_db, level_voice
 from .loudness import ProgressFn, conform
 from .settings import MasteringSettings
 
@@ -28,14 +28,14 @@ class MasterReport:
     true_peak_limit_dbtp: float
     integrated_lufs: float  # the MP3, decoded, pyloudnorm (ITU-R BS.1770-4)
     true_peak_dbtp: float  # the MP3, decoded, 4× oversampled
-    lra_lu: float  # the MP3, EBU Tech 3342 (pyloudnorm)
+    lra_lu: float  # EBU Tech 3342 loudness range of the master as rendered (ffmpeg ebur128)
     wav_integrated_lufs: float
     wav_true_peak_dbtp: float
     duration_ms: int  # of the master (WAV)
     intro_ms: int  # the host read starts here in the master: add it to host-read times
     outro_start_ms: int | None  # the outro bed starts here (master time); None without a bed
-    normalization: str  # loudnorm pass 2: "linear" (the normal case) or "dynamic"
-    corrections: int  # gain/limiter passes needed after loudnorm (WAV and MP3 together)
+    normalization: str  # "linear": one gain to the target, the limiter only holding peaks
+    corrections: int  # gain/limiter passes needed after the render (WAV and MP3 together)
     bed_under_voice_db: float | None  # voice over bed in the worst speech span under the bed
     chapters: tuple[Chapter, ...] = field(default=())  # as written to the MP3 (master time)
 
@@ -122,14 +122,12 @@ def master(
     with tempfile.TemporaryDirectory(prefix="perspective-master-") as tmp:
         work = Path(tmp)
         say(0.0, "levelling the host read")
-        voice = prepare_voice(host, work, settings)
+        voice = level_voice(host, settings)
         say(0.25, "assembling sting, read and outro")
-        asm = assemble(voice, settings, work, credits_start_ms)
+        asm = assemble(voice.segment, settings, work, credits_start_ms, voice.lufs)
         ducking = bed_under_voice_db(asm, speech_spans_ms)
-        premaster = work / "premaster.wav"
-        asm.premaster.export(premaster, format="wav")
         with atomic_path(out_wav) as wav_tmp, atomic_path(out_mp3) as mp3_tmp:
-            result = conform(premaster, wav_tmp, mp3_tmp, work, settings, say)
+            result = conform(asm.premaster, wav_tmp, mp3_tmp, work, settings, say)
             say(0.95, "writing ID3 tags and chapters")
             written = shift_chapters(chapters, asm.intro_ms, result.wav.duration_ms)
             write_tags(mp3_tmp, tags, written, cover)

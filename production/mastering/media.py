@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 from collections.abc import Sequence
@@ -12,8 +13,11 @@ from pydub import AudioSegment
 
 from ..audio import decode_args, probe
 from ..errors import AudioError, RenderError
+from ..fsutil import explain_os_error
 from ..tools import require
 from .settings import WORK_RATE
+
+DISK_FULL = "No space left on device"  # strerror(ENOSPC) as ffmpeg prints it
 
 WORK_WIDTH = 4  # bytes per sample in pydub assembly: 32-bit integers keep a quiet read clean
 
@@ -29,6 +33,33 @@ def ffmpeg(args: Sequence[str], what: str) -> str:
         tail = " | ".join(err.strip().splitlines()[-3:])
         raise RenderError(f"{what} failed (ffmpeg exit {proc.returncode}): {tail}")
     return err
+
+
+def ffmpeg_pipe(args: Sequence[str], data: bytes, what: str) -> tuple[bytes, str]:
+    """Run ffmpeg with ``data`` on its stdin (``pipe:0``); return its stdout and its stderr.
+
+    Samples already in memory go to ffmpeg this way instead of through a temporary file and a
+    second decode.
+    """
+    exe = require("ffmpeg")
+    proc = subprocess.run(
+        [exe, "-nostdin", "-hide_banner", "-y", *args],
+        input=data,
+        capture_output=True,
+        check=False,
+    )
+    err = proc.stderr.decode("utf-8", "replace")
+    if proc.returncode != 0:
+        if DISK_FULL in err:  # ffmpeg wrote the file itself: the same line as a write of ours
+            raise explain_os_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), near=args[-1])
+        tail = " | ".join(err.strip().splitlines()[-3:])
+        raise RenderError(f"{what} failed (ffmpeg exit {proc.returncode}): {tail}")
+    return proc.stdout, err
+
+
+def raw_input_args(fmt: str, rate: int, channels: int) -> list[str]:
+    """ffmpeg input options for interleaved samples on stdin."""
+    return ["-f", fmt, "-ar", str(rate), "-ac", str(channels), "-i", "pipe:0"]
 
 
 def decode_raw(

@@ -1,6 +1,6 @@
 """The independent meter: ITU-R BS.1770-4 loudness (pyloudnorm), true peak, loudness range.
 
-ffmpeg's loudnorm measures and normalises; this module checks its work with different code.
+ffmpeg renders the gain and the limiter; this module checks its work with different code.
 """
 
 from __future__ import annotations

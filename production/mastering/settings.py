@@ -58,13 +58,13 @@ class MasteringSettings:
     tolerance_lu: float = 0.5  # pass/fail: |measured − target|; EBU R128 allows ±0.5 LU, Apple ±1
     aim_lu: float = 0.1  # a correction runs when the independent meter reads further off than this
     encode_headroom_db: float = (
-        1.0  # loudnorm aims this far under the true-peak limit: MP3 encoding raises peaks
+        1.0  # the limiter holds this far under the true-peak limit: MP3 encoding raises peaks
     )
     guard_margin_db: float = 0.5  # the premaster limiter sits this far under loudnorm's TP target;
     #                               also the step by which a correction's limiter ceiling tightens
     loudnorm_lra: float = (
-        11.0  # LU; loudnorm LRA target, raised to the measured LRA so linear mode holds
-    )
+        11.0  # LU; unused since mastering renders one gain instead of loudnorm (issue 19); kept
+    )  #        so that episode.toml files that set it still load
     max_corrections: int = (
         3  # gain/limiter passes allowed per output after loudnorm before giving up
     )

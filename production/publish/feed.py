@@ -1,7 +1,8 @@
-"""feed-item.xml: one RSS 2.0 ``<item>`` with the itunes and podcast namespaces declared on it.
+"""feed-item.xml: one RSS 2.0 ``<item>`` with the itunes, podcast and content namespaces.
 
 Built with ElementTree so every piece of user text is escaped by the serialiser; the item
-parses on its own and pastes into any channel. Tags: docs/output-rules.md "Publishing".
+parses on its own and pastes into any channel (``channel.py`` builds the show's feed from these
+items). Why ElementTree and not feedgen/podgen, and each tag's source: docs/publishing.md.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import datetime as dt
 import email.utils
 import xml.etree.ElementTree as ET
 from pathlib import Path
+
+from markdown_it import MarkdownIt
 
 from ..errors import ProductionError
 from .inputs import (
@@ -29,10 +32,12 @@ AUDIO_TYPE = "audio/mpeg"  # enclosure type of the MP3
 VIDEO_TYPE = "video/mp4"  # podcast:alternateEnclosure type of the MP4
 CHAPTERS_TYPE = "application/json+chapters"  # Podcasting 2.0 chapters.md
 JSON_TRANSCRIPT_TYPE = "application/json"  # Podcasting 2.0 transcripts.md
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"  # RSS content module: HTML show notes
 CAPTION_REL = "captions"  # transcripts.md: rel="captions" marks timed caption files
 
 ET.register_namespace("itunes", ITUNES_NS)
 ET.register_namespace("podcast", PODCAST_NS)
+ET.register_namespace("content", CONTENT_NS)
 
 
 def feed_item_xml(inputs: PublishInputs, settings: PublishSettings = DEFAULT_SETTINGS) -> str:
@@ -55,9 +60,14 @@ def pub_date(date: dt.date, settings: PublishSettings, published: dt.datetime | 
 
 
 def itunes_duration(ms: int) -> str:
-    """HH:MM:SS, rounded to the nearest second."""
-    total = round(ms / 1000)
-    return f"{total // 3600:02d}:{total // 60 % 60:02d}:{total % 60:02d}"
+    """Whole seconds, rounded to the nearest (Apple recommends seconds over HH:MM:SS)."""
+    return str(round(ms / 1000))
+
+
+def shownotes_html(markdown: str) -> str:
+    """The show notes' Markdown as HTML for ``content:encoded`` (raw HTML off: user text in the
+    Markdown is already escaped by shownotes.md_escape, so it stays literal)."""
+    return MarkdownIt("commonmark", {"html": False}).render(markdown)
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -85,9 +95,14 @@ def _file_bytes(path: Path, what: str) -> str:
 
 
 def _basics(item: ET.Element, inputs: PublishInputs, settings: PublishSettings) -> None:
+    from .shownotes import shownotes_md
+
     _sub(item, "title", inputs.title)
     _sub(item, _it("title"), inputs.title)
+    if inputs.base_url:
+        _sub(item, "link", inputs.base_url)
     _sub(item, "description", inputs.description)
+    _sub(item, f"{{{CONTENT_NS}}}encoded", shownotes_html(shownotes_md(inputs)))
     _sub(item, "guid", inputs.effective_guid, isPermaLink="false")
     _sub(item, "pubDate", pub_date(inputs.date, settings, inputs.published))
     _sub(item, _it("episodeType"), inputs.episode_type)

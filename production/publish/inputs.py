@@ -17,15 +17,15 @@ from typing import Any
 
 from .. import __version__
 from ..errors import ProductionError
+from ..layout import (  # noqa: F401 - the build/ file names this package writes (layout.py owns them)
+    CHAPTERS_FILE,
+    FEED_ITEM_FILE,
+    MANIFEST_FILE,
+    REVIEW_FILE,
+    SHOWNOTES_FILE,
+    TRANSCRIPT_FILE,
+)
 from ..models import Cue, Sentence
-
-# build/ file names written by this package (docs/contracts.md "build/ outputs")
-TRANSCRIPT_FILE = "transcript.json"
-CHAPTERS_FILE = "chapters.json"
-FEED_ITEM_FILE = "feed-item.xml"
-SHOWNOTES_FILE = "shownotes.md"
-REVIEW_FILE = "review.html"
-MANIFEST_FILE = "manifest.json"
 
 EPISODE_TYPES = ("full", "trailer", "bonus")  # itunes:episodeType values (Apple Podcasts RSS spec)
 # <podcast:transcript type="…">: the Podcasting 2.0 transcript formats we publish

@@ -20,7 +20,7 @@ from typing import Any
 from ..assets import asset
 from ..errors import ProductionError
 from ..models import Sentence
-from .inputs import PublishInputs, clock, sentence_index_at, validate
+from .inputs import PublishInputs, chapters_of, clock, sentence_index_at, validate
 
 TEMPLATE_DIR = asset("review")
 SYNTHETIC_BANNER = (
@@ -114,6 +114,7 @@ def _csp(css: str, js: str, audio_href: str) -> str:
             f"script-src {_sha256_source(js)}",
             f"media-src {' '.join(media)}",
             "img-src data:",
+            "connect-src 'self'",  # `perspective review`'s editor talks to its own server
             "base-uri 'none'",
             "form-action 'none'",
         ]
@@ -249,8 +250,18 @@ def _sentence(
     return span + "".join(marks)
 
 
+_ALIGNMENT_NOTES = {  # deviations about where speech is, not about which words were said
+    "low-confidence": "placed with low confidence, listen: “{script}”",
+    "skipped-sentence": "never read: “{script}” (its caption shows words nobody says)",
+    "false-start": "abandoned take before “{script}” (left out of the caption)",
+    "aside": "speech that belongs to no script sentence (left out of the captions)",
+}
+
+
 def _deviation_text(dev: Mapping[str, Any]) -> str:
     script, spoken = str(dev.get("script") or ""), str(dev.get("spoken") or "")
+    if dev.get("kind") in _ALIGNMENT_NOTES:
+        return _ALIGNMENT_NOTES[str(dev["kind"])].format(script=script)
     if script and spoken:
         return f"script “{script}” → spoken “{spoken}”"
     if script:
@@ -408,4 +419,7 @@ def _page_data(inputs: PublishInputs) -> dict[str, Any]:
     return {
         "cues": [[c.start_ms, c.end_ms, "\n".join(c.lines)] for c in inputs.captions_en],
         "sentences": [[s.id, s.start_ms, s.end_ms] for s in inputs.sentences],
+        # for the editor (`perspective review`): Chinese lines by first sentence id, chapters
+        "zh": {k: v for k, v in inputs.zh.items() if v},
+        "chapters": [list(c) for c in chapters_of(inputs)],
     }

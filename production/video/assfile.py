@@ -1,4 +1,5 @@
-"""The bilingual ASS file as the video uses it: read, check its fonts, recut for a vertical clip."""
+"""The ASS file as the video uses it: read, check its fonts, recut for a vertical clip; an
+English-only track restyled as ASS to burn in."""
 
 from __future__ import annotations
 
@@ -27,6 +28,24 @@ def load_ass(path: Path) -> pysubs2.SSAFile:
         raise VideoError(
             f"{path.name} is not a readable ASS file ({err}); write the captions again"
         ) from err
+
+
+def styled_ass(track: Path, out: Path) -> Path:
+    """An English caption track (SRT or WebVTT, as the captions stage wrote it) as an ASS file in
+    the project's caption style (assets/caption_styles.toml), ready to burn in."""
+    from ..captions import CaptionSettings
+    from ..captions.formats import get_format
+    from ..captions.formats.ass import AssFormat
+    from ..errors import ProductionError
+
+    if not track.is_file():
+        raise VideoError(f"caption file not found: {track}; run the captions stage first (produce --from captions)")
+    try:
+        cues = get_format(track).loads(track.read_text(encoding="utf-8-sig"), "en")
+        out.write_text(AssFormat().dumps(cues, CaptionSettings()), encoding="utf-8")
+    except (ProductionError, UnicodeDecodeError, ValueError) as err:
+        raise VideoError(f"{track.name} cannot be burned in ({err}); write the captions again") from err
+    return out
 
 
 def texts_by_font(subs: pysubs2.SSAFile) -> dict[str, str]:

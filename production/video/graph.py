@@ -3,8 +3,11 @@
 Why it is fast on a still picture:
 * the background (artwork + title) is drawn once by Pillow and converted to yuv420p once,
   before ``loop`` repeats that single frame: no per-frame decoding, scaling or colour conversion;
-* the body runs at ``VideoSettings.fps`` (12.5) and only the credit roll at its own 25 fps,
-  stitched by timestamp (``interleave``) into one variable-frame-rate stream on a 90 kHz clock;
+* the body has a frame only where the picture changes (:func:`body_times_ms`; settings.py says
+  why), the credit roll its own 25 fps, stitched by timestamp (``interleave``) into one
+  variable-frame-rate stream on a 90 kHz clock; the still's frames get their timestamps from
+  one ``setpts`` expression (a binary search over the frame number, :func:`pts_table`), and the
+  graph goes to ffmpeg as a script file, so long episodes never meet the argument-length limit;
 * overlays are small (a 6 px bar, a lower-third panel) and x264 gets ``tune=stillimage``;
 * one pass, one process: audio, soft caption tracks and ``+faststart`` in the same command.
 
@@ -62,6 +65,7 @@ class Job:
     fonts_dir: Path | None = None  # libass fontsdir
     soft_subs: Sequence[SoftSub] = ()
     title: str = ""  # MP4 title tag (argument, not filter text)
+    change_ms: Sequence[int] = ()  # where burned captions appear or leave (job time, ms)
 
 
 def _ms_ticks(ms: int) -> int:
@@ -112,6 +116,48 @@ def _grid_end(seg: Segment, job: Job) -> int | None:
     return seg.end_ms if seg.end_ms == job.duration_ms else None
 
 
+def motion_ms(settings: VideoSettings) -> int:
+    """ms between frames while something moves (the fades), rounded down to whole ms."""
+    return int(1000 / settings.motion_fps)
+
+
+def body_times_ms(seg: Segment, job: Job, settings: VideoSettings) -> list[int]:
+    """Where a body segment needs a frame: its start, each bar step, each keyframe, each caption
+    change, the lower-third's fades, and one motion period before its end."""
+    start, end = seg.start_ms, seg.end_ms
+    step = settings.bar_step_ms if settings.progress_bar else round(settings.gop_s * 1000)
+    times = {start, *range(start, end, step), *range(start, end, round(settings.gop_s * 1000))}
+    times.update(c for c in job.change_ms if start < c < end)
+    if job.stills.lower_third is not None:
+        motion = motion_ms(settings)
+        fade_in = settings.lower_third_in_ms
+        fade_out = settings.lower_third_in_ms + settings.lower_third_ms - settings.fade_ms
+        for first in (fade_in, fade_out):
+            times.update(range(first, first + settings.fade_ms + motion, motion))
+    times.add(end - motion_ms(settings))
+    return sorted(t for t in times if start <= t < end)
+
+
+def pts_table(ticks: Sequence[int], lo: int = 0, hi: int | None = None) -> str:
+    """An ffmpeg expression giving ``ticks[N]`` for frame number N (a binary search of nested
+    ``if``: ffmpeg evaluates only the branch taken, so a frame costs log2(len) comparisons)."""
+    hi = len(ticks) if hi is None else hi
+    if hi - lo == 1:
+        return str(ticks[lo])
+    mid = (lo + hi) // 2
+    return f"if(lt(N,{mid}),{pts_table(ticks, lo, mid)},{pts_table(ticks, mid, hi)})"
+
+
+def _at_times(still: Any, times_ms: Sequence[int]) -> Any:
+    """The still frame once at each of ``times_ms``."""
+    ticks = [_ms_ticks(t) for t in times_ms]
+    return (
+        still.filter("loop", loop=len(ticks) - 1, size=1)
+        .filter("settb", expr=TIMEBASE)
+        .filter("setpts", expr=pts_table(ticks))
+    )
+
+
 def _bar(track: Any, fill: Any, seg: Segment, job: Job, ticks: int) -> Any:
     """The track with the fill sliding in from the left: fill width = elapsed share."""
     seconds = job.duration_ms / 1000
@@ -144,8 +190,14 @@ def _overlaps_lower_third(seg: Segment, settings: VideoSettings) -> bool:
 
 
 def _bodies(job: Job, settings: VideoSettings) -> list[Any]:
-    """The still-picture segments, each with its progress bar and (if due) the lower-third."""
-    ticks = ticks_per_frame(settings.fps)
+    """The still-picture segments, each with its progress bar and (if due) the lower-third.
+
+    With ``settings.fps`` 0 the background has a frame at each of :func:`body_times_ms`; the
+    bar and the panel are overlays whose own frames (at each bar step; at ``motion_fps``) are
+    held by the overlay until their next one."""
+    steady = bool(settings.fps)
+    ticks = ticks_per_frame(settings.fps or settings.motion_fps)
+    bar_ticks = ticks if steady else _ms_ticks(settings.bar_step_ms)
     st = job.stills
     bodies = [s for s in job.segments if s.kind == BODY]
     with_panel = [s for s in bodies if st.lower_third and _overlaps_lower_third(s, settings)]
@@ -155,9 +207,12 @@ def _bodies(job: Job, settings: VideoSettings) -> list[Any]:
     panels = _copies(st.lower_third, len(with_panel), alpha=True)
     out = []
     for seg in bodies:
-        picture = _repeat(backgrounds.pop(), seg.start_ms, seg.end_ms, ticks, _grid_end(seg, job))
+        if steady:
+            picture = _repeat(backgrounds.pop(), seg.start_ms, seg.end_ms, ticks, _grid_end(seg, job))
+        else:
+            picture = _at_times(backgrounds.pop(), body_times_ms(seg, job, settings))
         if tracks and fills:
-            bar = _bar(tracks.pop(), fills.pop(), seg, job, ticks)
+            bar = _bar(tracks.pop(), fills.pop(), seg, job, bar_ticks)
             picture = ffmpeg.overlay(picture, bar, x=st.bar_xy[0], y=st.bar_xy[1])
         if seg in with_panel:
             panel = _lower_third(panels.pop(), seg, job, settings, ticks)
@@ -200,7 +255,7 @@ def picture(job: Job, settings: VideoSettings) -> Any:
 
 
 def max_fps(job: Job, settings: VideoSettings) -> Fraction:
-    body = Fraction(settings.fps).limit_denominator(1001)
+    body = Fraction(settings.fps or settings.motion_fps).limit_denominator(1001)
     return max(body, job.roll.fps) if job.roll is not None else body
 
 
@@ -214,7 +269,10 @@ def encode_args(job: Job, settings: VideoSettings) -> list[str]:
         ("-crf", str(s.crf)),
         ("-profile:v", s.profile),
         ("-pix_fmt", s.pix_fmt),
-        ("-g", str(max(1, round(s.gop_s * s.fps)))),
+        # a keyframe at least every gop_s: forced by time (frames are sparse), x264's own interval
+        # (in frames) no shorter than that at the highest rate
+        ("-g", str(max(1, round(s.gop_s * max_fps(job, s))))),
+        ("-force_key_frames", f"expr:gte(t,n_forced*{s.gop_s:g})"),
         ("-threads:v", str(s.threads)),
         # -r is only the rate x264 plans for (level, VBV); with vfr every frame keeps its timestamp
         ("-r", str(max_fps(job, s))),
@@ -243,8 +301,9 @@ def encode_args(job: Job, settings: VideoSettings) -> list[str]:
     return [item for pair in pairs for item in pair]
 
 
-def command(job: Job, settings: VideoSettings, out: Path) -> list[str]:
-    """ffmpeg arguments (without the program and global options) writing ``out``."""
+def command(job: Job, settings: VideoSettings, out: Path, script: Path | None = None) -> list[str]:
+    """ffmpeg arguments (without the program and global options) writing ``out``; with
+    ``script`` the filter graph is written there and passed as ``-filter_complex_script``."""
     audio_opts: dict[str, Any] = {}
     if job.audio_start_ms:
         audio_opts["ss"] = f"{job.audio_start_ms / 1000:.3f}"
@@ -253,4 +312,8 @@ def command(job: Job, settings: VideoSettings, out: Path) -> list[str]:
     subs = [ffmpeg.input(str(s.path))["s:0"] for s in job.soft_subs]
     args: list[str] = ffmpeg.get_args(ffmpeg.output(picture(job, settings), audio, *subs, str(out)))
     assert args[-1] == str(out)
+    if script is not None and "-filter_complex" in args:
+        at = args.index("-filter_complex")
+        script.write_text(args[at + 1], encoding="utf-8")
+        args[at : at + 2] = ["-filter_complex_script", str(script)]
     return [*args[:-1], *encode_args(job, settings), args[-1]]

@@ -16,11 +16,13 @@ from pathlib import Path
 import srt
 
 from ..audio import probe as probe_audio
+from ..captions.fonts import fallback_fonts, undrawable_warning
+from ..credits.fonts import missing_glyphs
 from ..errors import ProductionError, RenderError, ToolMissingError
 from ..fsutil import atomic_path
 from ..tools import require, run
 from . import graphics
-from .assfile import ASS_BOLD, ASS_REGULAR, load_ass, save_ass, texts_by_font, vertical_cut
+from .assfile import ASS_BOLD, ASS_REGULAR, load_ass, save_ass, styled_ass, texts_by_font, vertical_cut
 from .ffrun import run_ffmpeg
 from .graph import Job, Roll, Stills, command
 from .probe import probe_video
@@ -79,8 +81,9 @@ def render_video(
             fonts_dir=fontsdir,
             soft_subs=subs,
             title=title,
+            change_ms=_change_times(burn),
         )
-        frames = _encode(job, settings, out_mp4, progress)
+        frames = _encode(job, settings, out_mp4, progress, Path(tmp))
     return _report(out_mp4, job, frames, started, [*roll_warnings, *warnings])
 
 
@@ -124,8 +127,9 @@ def render_clip(
             ass=burn,
             fonts_dir=fontsdir,
             title=title,
+            change_ms=_change_times(burn),
         )
-        frames = _encode(job, settings, out_mp4, progress)
+        frames = _encode(job, settings, out_mp4, progress, Path(tmp))
     return _report(out_mp4, job, frames, started, [])
 
 
@@ -201,15 +205,25 @@ def _captions(
     tmp: Path,
     clip: tuple[int, int] | None,
 ) -> tuple[Path | None, Path | None]:
-    """(ASS file to burn or None, libass fontsdir); checks every caption character has a glyph."""
+    """(ASS file to burn or None, libass fontsdir); checks every caption character has a glyph.
+
+    ``ass`` may also be an SRT or WebVTT track (an English-only episode has no bilingual ASS): it
+    is burned in the project's English caption style."""
     if ass is None or not settings.burn_in:
         return None, None
+    if Path(ass).suffix.lower() != ".ass":
+        ass = styled_ass(Path(ass), tmp / "captions.ass")
     subs = load_ass(Path(ass))
     given = Path(fonts_dir).resolve() if fonts_dir else None
     files: set[Path] = set()
     for fontname, text in texts_by_font(subs).items():
         face = graphics.face_for(fontname, ASS_REGULAR, given)
-        graphics.check_glyphs(face, {f"captions in font {fontname}": text})
+        # characters the style's font lacks are drawn per character by a Noto fallback (the ASS
+        # names it with \fn); one no installed font draws is a warning, not a failed render
+        fallbacks, nobody = fallback_fonts(missing_glyphs(graphics.font(face, 32), text), fontname)
+        files |= fallbacks
+        if nobody:
+            log.warning("%s", undrawable_warning(nobody, f"the captions (font {fontname})"))
         files.add(face.path)
         with contextlib.suppress(ProductionError):  # no bold face: libass emboldens the regular one
             files.add(graphics.face_for(fontname, ASS_BOLD, given).path)
@@ -266,10 +280,17 @@ def _draw_stills(
     )
 
 
-def _encode(job: Job, settings: VideoSettings, out_mp4: Path, progress: ProgressFn | None) -> int:
+def _change_times(burn: Path | None) -> tuple[int, ...]:
+    """Where the burned captions appear and leave (ms): the body needs a frame there."""
+    if burn is None:
+        return ()
+    return tuple(sorted({t for e in load_ass(burn).events if not e.is_comment for t in (e.start, e.end)}))
+
+
+def _encode(job: Job, settings: VideoSettings, out_mp4: Path, progress: ProgressFn | None, tmp: Path) -> int:
     with atomic_path(out_mp4) as tmp_out:
         last = run_ffmpeg(
-            command(job, settings, tmp_out),
+            command(job, settings, tmp_out, tmp / "graph.txt"),
             total_ms=job.duration_ms,
             what=f"rendering {out_mp4.name}",
             progress=progress,

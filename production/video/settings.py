@@ -1,21 +1,28 @@
 """Video settings, inputs and the render report.
 
-Frame rate (the one choice that needs a reason). The picture is a still most of the time, so the
-episode body is encoded at ``fps = 12.5`` and the credit roll at its own rate (25 fps from the
-credits stage), in one variable-frame-rate H.264 stream:
+Frames (the one choice that needs a reason). The picture is a still most of the time, so by
+default (``fps = 0``) a frame is emitted only where the picture changes, on a 90 kHz clock in
+one variable-frame-rate H.264 stream:
 
-* caption sync: libass shows a cue from the first frame at or after its start, so a cue appears
-  at most one frame period late. At 12.5 fps that is < 80 ms = 2 frames at 25 fps, inside the
-  Netflix in-time tolerance of ±3 frames at 25 fps (docs/output-rules.md "Captions", in-time).
-* caption gaps: the guideline gap of 2 frames at 25 fps is 80 ms, exactly one 12.5 fps period;
-  any half-open interval of 80 ms contains one frame time, so every gap the caption stage
-  writes still shows as at least one caption-free frame (at 10 fps an 80 ms gap can vanish).
-* the credit roll scrolls a whole number of pixels per frame at 25 fps (docs/output-rules.md
-  "Credit roll"); decimating it would judder, so it keeps its own rate.
-* 12.5 fps halves the frames (filtering and x264 work) of a 25 fps encode.
+* captions: a frame at each cue's start and end (the burned ASS events), so a caption appears
+  and leaves at its exact time (libass's 10 ms resolution), not on a frame grid;
+* the progress bar: a step every ``bar_step_ms`` (500 ms). The bar is 1,728 px wide at 1080p,
+  so over a 7-minute episode it grows 2 px a step (4 px over 3.5 minutes): steps of a few pixels
+  twice a second read as continuous motion, and the frames that carry them cost x264 almost
+  nothing;
+* the host lower-third: frames at ``motion_fps`` (25) while it fades in and out;
+* keyframes: a frame at least every ``gop_s`` (seek granularity), forced to be a keyframe;
+* the credit roll keeps its own rate (25 fps from the credits stage): it scrolls a whole number
+  of pixels per frame, and decimating it would judder;
+* the last frame of each part sits one ``motion_fps`` period before its end, so the video ends
+  with the audio.
+
+A 7-minute episode is then ~1,300 body frames instead of 5,500 at 12.5 fps. Setting ``fps``
+(``[video] fps = 25`` in episode.toml) renders every frame at that rate instead: with a 25 fps
+roll that is a constant-frame-rate delivery for services that ask for one.
 
 Every timestamp is on a 90 kHz clock (the MPEG system clock), which represents 10, 12.5, 15, 24,
-25, 29.97, 30, 50 and 60 fps exactly, so mixing the body and roll rates never rounds.
+25, 29.97, 30, 50 and 60 fps exactly, so mixing rates never rounds.
 """
 
 from __future__ import annotations
@@ -68,7 +75,10 @@ class VideoSettings:
     # --- frame (docs/output-rules.md "Publishing": YouTube/Spotify 1920×1080 16:9)
     width: int = 1920  # px
     height: int = 1080  # px
-    fps: float = 12.5  # body frame rate; see the module docstring for why 12.5 and not 25
+    fps: float = 0.0  # 0: frames only where the picture changes; a rate: every frame at that
+    #                   rate (25 with the 25 fps roll: constant frame rate)
+    bar_step_ms: int = 500  # ms between progress-bar steps (module docstring: why 500)
+    motion_fps: float = 25.0  # frames a second while the lower-third fades
     roll_fps: float | None = None  # credit-roll frame rate; None keeps the roll file's own rate
     # --- H.264 (docs/output-rules.md "Publishing": H.264 High, yuv420p)
     crf: int = 20  # x264 constant rate factor; 18-23 keeps text edges clean on a still picture
@@ -135,7 +145,7 @@ class VideoSettings:
     timeout_s: float | None = None  # kill ffmpeg after this long; None: no limit
 
     def __post_init__(self) -> None:
-        for name, value in (("fps", self.fps), ("roll_fps", self.roll_fps)):
+        for name, value in (("fps", self.fps or None), ("roll_fps", self.roll_fps), ("motion_fps", self.motion_fps)):
             if value is not None:
                 ticks_per_frame(value, name)
         if self.preset not in X264_PRESETS:
@@ -150,6 +160,10 @@ class VideoSettings:
             raise VideoError(f"crf {self.crf} is outside x264's 0-51: use 18-23")
         if self.width % 2 or self.height % 2 or self.clip_width % 2 or self.clip_height % 2:
             raise VideoError("yuv420p needs even frame sizes: make width and height even")
+        if self.gop_s <= 0:
+            raise VideoError("gop_s must be > 0 seconds: use 4")
+        if not 0 < self.bar_step_ms <= self.gop_s * 1000:
+            raise VideoError("bar_step_ms must be between 1 and gop_s × 1000: use 500")
         if self.lower_third_ms < 2 * self.fade_ms:
             raise VideoError(
                 "lower_third_ms must be at least twice fade_ms: lengthen it or shorten the fade"

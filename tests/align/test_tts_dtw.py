@@ -134,7 +134,7 @@ def test_alignment_json_schema(
 
 def test_registry_and_settings() -> None:
     assert isinstance(get_engine("tts-dtw", wpm=175), TtsDtwEngine)
-    with pytest.raises(AlignmentError, match="unknown tts-dtw setting"):
+    with pytest.raises(AlignmentError, match="tts-dtw settings has unknown key 'band_with'"):
         get_engine("tts-dtw", band_with=3)
     with pytest.raises(AlignmentError, match="nothing to align"):
         TtsDtwEngine().align(Path("missing.wav"), [])

@@ -26,6 +26,7 @@ from whisper.model import ModelDimensions, Whisper
 
 from production.align import get_engine
 from production.align.base import FragmentInput
+from production.align.report import alignment_warnings
 from production.align.whisper import (
     WhisperEngine,
     cache_file,
@@ -35,7 +36,7 @@ from production.align.whisper import (
 )
 from production.audio import probe
 from production.errors import AlignmentError
-from production.models import Alignment
+from production.models import Alignment, Word
 from production.tools import run
 
 # English-only vocabulary: whisper picks the multilingual tokenizer when n_vocab >= 51865
@@ -266,3 +267,43 @@ def test_whisper_result_becomes_words_in_milliseconds() -> None:
         ("Hello,", 500, 820),
         ("world.", 1004, 1500),
     ]
+
+
+# ---- issue 21: a sentence the host never read, through the whisper engine's reconciliation
+SKIP_FRAGMENTS = [
+    FragmentInput("s1", "Hello and welcome to CBN Perspective.", "Hello and welcome to CBN Perspective."),
+    FragmentInput("s2", "The gardens cool the buildings below.", "The gardens cool the buildings below."),
+    FragmentInput(
+        "s3",
+        "Thanks for listening, and see you next time.",
+        "Thanks for listening, and see you next time.",
+    ),
+]
+
+
+def _planted_words(texts: list[str], start_ms: int = 300, word_ms: int = 280, pause_ms: int = 500) -> list[Word]:
+    """A transcript that heard exactly ``texts``: one word every ``word_ms``, pauses between."""
+    out, t = [], start_ms
+    for text in texts:
+        for token in text.split():
+            out.append(Word(token, t, t + word_ms - 40))
+            t += word_ms
+        t += pause_ms
+    return out
+
+
+@pytest.mark.parametrize("missing", [1, 2])  # a sentence in the middle, the last one
+def test_a_sentence_never_read_is_a_skipped_sentence_for_whisper(
+    checkpoint: Path, host_wav: Path, monkeypatch: pytest.MonkeyPatch, missing: int
+) -> None:
+    """The tiny checkpoint loads and runs for real; its (random) transcript is replaced by one
+    that heard every sentence but one, so the reconciliation path is what is tested."""
+    heard = [f.spoken for k, f in enumerate(SKIP_FRAGMENTS) if k != missing]
+    engine = WhisperEngine(str(checkpoint), **FAST)
+    monkeypatch.setattr(engine, "transcribe", lambda samples: _planted_words(heard))
+    alignment = engine.align(host_wav, SKIP_FRAGMENTS)
+    skipped = [d for d in alignment.deviations if d.kind == "skipped-sentence"]
+    assert [d.fragment_id for d in skipped] == [SKIP_FRAGMENTS[missing].id]
+    assert [d.fragment_id for d in alignment.deviations if d.kind != "skipped-sentence"] == []
+    errors = [m for sev, m in alignment_warnings(alignment) if sev == "error"]
+    assert len(errors) == 1 and SKIP_FRAGMENTS[missing].id in errors[0]

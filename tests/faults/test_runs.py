@@ -23,7 +23,7 @@ import pytest
 
 from production.check import Finding, summarise
 from production.episode import load_episode, slug_for
-from production.pipeline import WORK_DIR
+from production.pipeline import STAGE_NAMES, WORK_DIR
 
 from .conftest import REPO, SCRIPT, ZH, cli, part_files, snapshot, write_episode
 
@@ -198,7 +198,7 @@ def test_unknown_only_stage_is_refused_before_anything_is_written(run_main, prod
     for flag in ("--only", "--from"):
         out = run_main("produce", fresh, flag, "mastr")
         assert out.returncode == 1 and "Traceback" not in out.stderr
-        stages = "ingest, align, captions, credits, master, video, publish"
+        stages = ", ".join(STAGE_NAMES)
         assert out.stderr.splitlines() == [f"error: {flag} 'mastr' is not a stage; stages are: {stages}"]
         assert sorted(p.name for p in fresh.iterdir()) == sorted(["script.txt", "episode.toml", AUDIO_NFD])
 

@@ -1,4 +1,4 @@
-"""loudnorm two-pass and the verify-and-correct loop, on short real files (ffmpeg, pyloudnorm)."""
+"""The one-pass render and the verify-and-correct loop, on short real files (ffmpeg, pyloudnorm)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from pathlib import Path
 import numpy as np
 import pyloudnorm
 import pytest
+from pydub import AudioSegment
 
 from production.errors import RenderError
 from production.mastering import MasteringSettings
-from production.mastering.loudness import gain_and_limit, loudnorm_two_pass, settle
+from production.mastering.loudness import ebur128_lra, gain_and_limit, mp3_loss_db, render_args, settle
+from production.mastering.media import ffmpeg_pipe, segment_samples
 from tests.mastering.conftest import decoded, ebur128_true_peak
 
 RATE = 48000
@@ -53,20 +55,24 @@ def rate_of(path: Path) -> int:
     return int(json.loads(out)["streams"][0]["sample_rate"])
 
 
-def test_loudnorm_two_pass_is_linear_and_keeps_the_output_rate(tmp_path: Path) -> None:
-    src = speechlike(tmp_path / "in.wav", -20.0)
-    report = loudnorm_two_pass(src, tmp_path / "out.wav", -2.0, MasteringSettings())
-    assert report["normalization_type"] == "linear"
-    assert rate_of(tmp_path / "out.wav") == 48000
-    assert lufs_of(tmp_path / "out.wav") == pytest.approx(-16.0, abs=0.5)
+def test_one_render_writes_both_outputs_at_the_gain_with_peaks_held(tmp_path: Path) -> None:
+    # the clicks would reach +2 dBFS after the 3 dB gain: the limiter holds them under the ceiling
+    src = speechlike(tmp_path / "in.wav", -19.0, spikes=True)
+    seg = AudioSegment.from_wav(src).set_sample_width(4)
+    wav, mp3 = tmp_path / "out.wav", tmp_path / "out.mp3"
+    settings = MasteringSettings()
+    _, err = ffmpeg_pipe(render_args(3.0, wav, mp3, settings), seg.raw_data, "test render")
+    assert (rate_of(wav), rate_of(mp3)) == (48000, 44100)
+    assert lufs_of(wav) == pytest.approx(-16.0, abs=0.5)
+    assert ebur128_true_peak(wav) <= settings.target.true_peak_dbtp - settings.encode_headroom_db + 0.1
+    assert ebur128_true_peak(mp3) <= settings.target.true_peak_dbtp
+    assert ebur128_lra(err) > 0.0
 
 
-def test_loudnorm_dynamic_fallback_still_writes_48k(tmp_path: Path) -> None:
-    # peaks at −0.9 dBFS and a −9 dBTP ceiling: linear mode is impossible, loudnorm goes dynamic
-    src = speechlike(tmp_path / "in.wav", -20.0, spikes=True)
-    report = loudnorm_two_pass(src, tmp_path / "out.wav", -9.0, MasteringSettings())
-    assert report["normalization_type"] == "dynamic"
-    assert rate_of(tmp_path / "out.wav") == 48000  # not loudnorm's internal 192 kHz
+def test_ebur128_lra_reads_the_summary_not_the_running_log() -> None:
+    log = "t: 1.0 M: -20.0 S: -21.0 I: -20.0 LUFS LRA: 9.9 LU\nSummary:\n  Loudness range:\n    LRA: 4.2 LU\n"
+    assert ebur128_lra(log) == 4.2
+    assert ebur128_lra("no summary") == 0.0
 
 
 def _render(src: Path, out: Path):  # type: ignore[no-untyped-def]
@@ -97,3 +103,16 @@ def test_settle_gives_up_with_the_figures_when_corrections_run_out(tmp_path: Pat
     src, out = speechlike(tmp_path / "in.wav", -19.0), tmp_path / "out.wav"
     with pytest.raises(RenderError, match=r"could not bring the test to -16 LUFS.*-19\.\d\d LUFS"):
         settle(_render(src, out), out, RATE, MasteringSettings(max_corrections=0), "test")
+
+
+def test_the_mp3_gets_the_gain_the_encoder_takes_away(tmp_path: Path) -> None:
+    """Read on excerpts, the encoder's loudness change goes into the one render: the MP3 then
+    reads the WAV's loudness within aim_lu, with no second encode."""
+    src = speechlike(tmp_path / "in.wav", -19.0, seconds=40)
+    seg = AudioSegment.from_wav(src).set_sample_width(4)
+    settings = MasteringSettings()
+    trim = mp3_loss_db(segment_samples(seg), 3.0, settings)
+    wav, mp3 = tmp_path / "out.wav", tmp_path / "out.mp3"
+    ffmpeg_pipe(render_args(3.0, wav, mp3, settings, trim), seg.raw_data, "test render")
+    assert abs(trim) <= 1.0
+    assert lufs_of(mp3) == pytest.approx(lufs_of(wav), abs=settings.aim_lu)

@@ -45,5 +45,24 @@ def test_only_and_from_redo_the_named_stages(tiny_episode: Path) -> None:
     only = produce_episode(tiny_episode, ProduceOptions(only="captions"))
     assert only.ran == ["captions"]
     tail = produce_episode(tiny_episode, ProduceOptions(from_stage="video"))
-    assert tail.ran == ["video", "publish"]
+    assert tail.ran == ["video", "clips", "publish"]  # clips: corrections hook (issue 15)
     assert [f for f in check_episode(tiny_episode) if f.severity == "error"] == []
+
+
+def test_an_english_only_episode_passes_check(tmp_path: Path) -> None:
+    from .conftest import make_episode
+
+    folder = make_episode(tmp_path, "2026-11-27-english")
+    toml = folder / "episode.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('translation = "script.zh.txt"\n', ""), encoding="utf-8")
+    (folder / "script.zh.txt").unlink()
+    result = produce_episode(folder)
+    assert result.error == "", result.error
+    build = folder / "build"
+    assert not list(build.glob("*.bilingual.*")) and not list(build.glob("*.zh-Hans.*"))
+    assert sorted(expected_outputs(load_episode(folder))) == sorted(
+        p.name for p in build.iterdir() if p.is_file() and not p.name.endswith(".wav")
+    )
+    findings = check_episode(folder)
+    assert [f for f in findings if f.severity == "error"] == []
+    assert not [f for f in findings if "bilingual" in f.message]

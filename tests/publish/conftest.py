@@ -6,6 +6,8 @@ import dataclasses
 import datetime as dt
 import shutil
 import subprocess
+import wave
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,8 @@ import pytest
 
 from production.models import Cue, Sentence
 from production.publish import PublishInputs
+
+from .sshd import SshServer, start_sshd
 
 SLUG = "2026-11-27-battery-passport"
 HOSTILE = '<script>alert("x")</script> & ]]> {\\pos(0,0)} "double" \'single\' </p><!--'
@@ -171,3 +175,106 @@ def make_inputs(build: Path, **changes: Any) -> PublishInputs:
 @pytest.fixture
 def inputs(build_dir: Path) -> PublishInputs:
     return make_inputs(build_dir)
+
+
+# ---------------------------------------------------------------- a show with produced episodes
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+SHOW_BASE = "https://media.example.com/perspective/"
+SHOW_TOML = f"""title = "CBN Perspective"
+title_zh = "CBN视角"
+description = "Business news from China, in English with Chinese captions."
+base_url = "{SHOW_BASE}"
+cover = "cover.png"
+author = "CBN"
+language = "en"
+categories = ["News/Business News", "Business"]
+explicit = false
+copyright = "© 2026 CBN"
+host = "Ana Host"
+
+[owner]
+name = "CBN Podcasts"
+email = "podcast@example.com"
+"""
+FIRST, SECOND = "2026-11-20-first", "2026-11-27-second"
+
+
+def make_produced(root: Path, slug: str, date: dt.date, mp3: Path) -> Path:
+    """An episode folder whose build/ holds what produce writes for publishing (real MP3, captions,
+    bundle and manifest from the publish package's own writers), in a few milliseconds."""
+    from production.episode import load_episode
+    from production.publish import write_bundle
+
+    folder = root / slug
+    build = folder / "build"
+    build.mkdir(parents=True)
+    (folder / "episode.toml").write_text(
+        f'title = "Episode {slug}"\ndate = {date.isoformat()}\nscript = "script.txt"\nhost_audio = "host.wav"\n',
+        encoding="utf-8",
+    )
+    (folder / "script.txt").write_text("Hello.\n", encoding="utf-8")
+    shutil.copyfile(mp3, build / f"{slug}.mp3")
+    (build / f"{slug}.en.vtt").write_text(_vtt(CUES), encoding="utf-8")
+    (build / f"{slug}.en.srt").write_text(_srt(CUES), encoding="utf-8")
+    with wave.open(str(build / f"{slug}.wav"), "wb") as master:  # the in-house master publish keeps back
+        master.setnchannels(1)
+        master.setsampwidth(2)
+        master.setframerate(8000)
+        master.writeframes(b"\0\0" * 800)
+    ep = load_episode(folder, require_audio=False)
+    inputs = make_inputs(
+        build,
+        show=ep.show,
+        title=ep.title,
+        slug=slug,
+        date=date,
+        audio_file=build / f"{slug}.mp3",
+        base_url=ep.base_url,
+        caption_files={
+            f"{slug}.en.vtt": ("text/vtt", "en"),
+            f"{slug}.en.srt": ("application/x-subrip", "en"),
+        },
+    )
+    write_bundle(build, inputs)
+    return folder
+
+
+def make_show_root(root: Path, mp3: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "show.toml").write_text(SHOW_TOML, encoding="utf-8")
+    shutil.copyfile(ASSETS / "artwork" / "cover.png", root / "cover.png")
+    make_produced(root, FIRST, dt.date(2026, 11, 20), mp3)
+    make_produced(root, SECOND, dt.date(2026, 11, 27), mp3)
+    return root
+
+
+@pytest.fixture
+def show_root(tmp_path: Path, sine_mp3: Path) -> Path:
+    """episodes/ with show.toml, cover.png and two produced episodes (2026-11-20, 2026-11-27)."""
+    return make_show_root(tmp_path / "episodes", sine_mp3)
+
+
+@pytest.fixture(scope="session")
+def ssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
+    """A real sshd on 127.0.0.1 (tests/publish/sshd.py), once per session."""
+    yield from start_sshd(tmp_path_factory.mktemp("sshd"))
+
+
+@pytest.fixture(scope="session")
+def produced_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A show root holding one real produced episode: a short eSpeak NG read through every stage
+    (about a minute on two cores), made once per session for the slow publish tests."""
+    from production.pipeline import ProduceOptions, produce_episode
+
+    from ..pipeline.conftest import make_episode
+
+    if shutil.which("ffmpeg") is None or shutil.which("espeak-ng") is None:
+        pytest.skip("ffmpeg and espeak-ng are needed to produce an episode")
+    root = tmp_path_factory.mktemp("produced") / "episodes"
+    root.mkdir()
+    (root / "show.toml").write_text(SHOW_TOML, encoding="utf-8")
+    shutil.copyfile(ASSETS / "artwork" / "cover.png", root / "cover.png")
+    folder = make_episode(root)
+    result = produce_episode(folder, ProduceOptions())
+    assert not result.error, result.error
+    return root

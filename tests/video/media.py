@@ -220,3 +220,20 @@ def box_mask(shape: tuple[int, ...], count: int) -> np.ndarray:
             [round(i * step) + 3, 0, round((i + 1) * step) - 3, h - 1], outline=255, width=3
         )
     return np.asarray(img) > 127
+
+
+def frame_times(video: Path) -> list[float]:
+    """Every video frame's presentation time (s), in order."""
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts_time", "-of", "csv=p=0",
+         str(video)],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    return sorted(float(line.split(",")[0]) for line in out.split() if line.strip())
+
+
+def shown_at(video: Path, seconds: float, times: list[float]) -> np.ndarray:
+    """The frame a player shows at ``seconds``: the last one that starts at or before it (with
+    sparse frames, ffmpeg's ``-ss`` alone would return the next frame instead)."""
+    start = max(t for t in times if t <= seconds + 1e-6)
+    return frame_at(video, max(0.0, start - 0.0005))

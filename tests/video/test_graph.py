@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from production.video import SoftSub, VideoSettings
-from production.video.graph import Job, Roll, Stills, command
+from production.video.graph import Job, Roll, Stills, body_times_ms, command, pts_table
 from production.video.timeline import plan_segments
 
 TITLE = "100% 'real' \\ [costs]; %{pts}, a:b"
@@ -54,17 +55,74 @@ def test_roll_is_interleaved_at_its_own_rate(tmp_path):
     args = command(job(tmp_path), VideoSettings(), tmp_path / "out.mp4")
     graph = option(args, "-filter_complex")[0]
     assert "interleave=nb_inputs=3" in graph  # body, roll, body again
-    assert "setpts=expr=N*7200+0" in graph  # body on a 12.5 fps grid of 90 kHz ticks
+    assert "setpts=expr=if(lt(N\\," in graph  # body frames at listed times (a pts table)
     assert "setpts=expr=PTS+3420000" in graph  # roll from 38 s
     assert option(args, "-r") == ["25"] and option(args, "-fps_mode") == ["vfr"]
-    assert option(args, "-g") == ["50"]  # 4 s at 12.5 fps
+    assert option(args, "-g") == ["100"]  # 4 s at the roll's 25 fps
+    assert option(args, "-force_key_frames") == ["expr:gte(t,n_forced*4)"]  # sparse frames too
+
+
+def test_a_set_rate_keeps_every_frame_on_its_grid(tmp_path):
+    args = command(job(tmp_path), VideoSettings(fps=12.5), tmp_path / "out.mp4")
+    graph = option(args, "-filter_complex")[0]
+    assert "setpts=expr=N*7200+0" in graph  # body on a 12.5 fps grid of 90 kHz ticks
+    assert "if(lt(N" not in graph
 
 
 def test_no_roll_no_captions_is_a_plain_chain(tmp_path):
     args = command(job(tmp_path, roll=False, ass=False), VideoSettings(), tmp_path / "out.mp4")
     graph = option(args, "-filter_complex")[0]
     assert "interleave" not in graph and "ass=" not in graph
+    assert option(args, "-r") == ["25"]  # the lower-third's fades
+    args = command(job(tmp_path, roll=False, ass=False), VideoSettings(fps=12.5), tmp_path / "o.mp4")
     assert option(args, "-r") == ["25/2"]
+
+
+def test_a_script_file_carries_the_graph(tmp_path):
+    script = tmp_path / "graph.txt"
+    args = command(job(tmp_path), VideoSettings(), tmp_path / "out.mp4", script)
+    assert "-filter_complex" not in args and option(args, "-filter_complex_script") == [str(script)]
+    assert "interleave=nb_inputs=3" in script.read_text(encoding="utf-8")
+
+
+def _top_level_comma(text: str) -> int:
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            return i
+    raise AssertionError(f"no argument separator in {text[:40]}")
+
+
+def _evaluate(expr: str, n: int) -> int:
+    """pts_table's expression for frame ``n``, read the way ffmpeg's evaluator reads it."""
+    while expr.startswith("if(lt(N,"):
+        mid, rest = expr[len("if(lt(N,") :].split("),", 1)
+        at = _top_level_comma(rest)
+        expr = rest[:at] if n < int(mid) else rest[at + 1 : -1]
+    return int(expr)
+
+
+@given(st.lists(st.integers(0, 10**9), min_size=1, max_size=300, unique=True))
+def test_pts_table_gives_each_frame_its_time(ticks):
+    ticks = sorted(ticks)
+    expr = pts_table(ticks)
+    assert [_evaluate(expr, n) for n in range(len(ticks))] == ticks
+    assert expr.count("if(") == len(ticks) - 1
+
+
+def test_body_frames_fall_where_the_picture_changes(tmp_path):
+    settings = VideoSettings()
+    changes = (1_230, 4_010, 4_990, 37_990, 38_000, 59_990)
+    j = replace(job(tmp_path), change_ms=changes)
+    first, _, last = j.segments
+    times = body_times_ms(first, j, settings)
+    assert set(changes[:4]) <= set(times)  # each caption change in the segment, exactly
+    assert 38_000 not in times and first.end_ms - 40 in times  # a frame one 25 fps period before the end
+    assert max(b - a for a, b in zip(times, times[1:], strict=False)) <= settings.bar_step_ms
+    assert set(range(1_000, 1_401, 40)) <= set(times)  # the lower-third fades in at 25 fps
+    assert len(times) < first.end_ms / 1000 * 12.5 / 2  # under half the frames of 12.5 fps
+    assert body_times_ms(last, j, settings)[0] == last.start_ms
 
 
 def test_soft_tracks_carry_language_and_title(tmp_path):

@@ -58,8 +58,9 @@ def test_report_describes_the_render(burned, video_media):
     assert burned.size == (1920, 1080) and burned.burn_in
     assert burned.subtitle_languages == ("eng", "chi")
     assert (burned.roll_start_ms, burned.roll_end_ms) == (media.ROLL_START_MS, 14_000)
-    # 10 s of body at 12.5 fps + 4 s of roll at 25 fps: the low rate is only where nothing moves
-    assert burned.frames == pytest.approx(10 * 12.5 + 4 * 25, abs=2)
+    # 10 s of body: 20 bar steps (every 500 ms; the cues start and end on them), 2 × 10 more
+    # while the lower-third fades (25 fps), one 40 ms before the roll; then 4 s of roll at 25 fps
+    assert burned.frames == 20 + 2 * 10 + 1 + 4 * 25
     assert burned.warnings == ()
 
 

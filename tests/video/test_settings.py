@@ -24,13 +24,20 @@ def test_common_rates_fall_on_the_90khz_clock(fps, ticks):
     assert ticks_per_frame(fps) == ticks
 
 
-def test_default_body_rate_keeps_caption_timing():
-    """12.5 fps: a frame is 80 ms = 2 frames at 25 fps (the guideline gap); onset error < 3."""
-    period_ms = 1000 / VideoSettings().fps
-    assert period_ms <= 80 < 3 * 40
+def test_default_frames_follow_the_picture_and_a_set_rate_is_kept():
+    """No rate by default (0: frames where the picture changes); ``fps = 25`` stays a choice."""
+    assert VideoSettings().fps == 0
+    assert VideoSettings(fps=25).fps == 25
+    assert VideoSettings().bar_step_ms <= VideoSettings().gop_s * 1000
 
 
-@pytest.mark.parametrize("fps", [7, 0, -25, 23.5])
+@pytest.mark.parametrize("kwargs", [{"bar_step_ms": 0}, {"bar_step_ms": 5000}, {"gop_s": 0}])
+def test_bar_steps_longer_than_a_keyframe_interval_are_refused(kwargs):
+    with pytest.raises(VideoError, match="bar_step_ms|gop_s"):
+        VideoSettings(**kwargs)
+
+
+@pytest.mark.parametrize("fps", [7, -25, 23.5])
 def test_rates_off_the_clock_are_refused(fps):
     with pytest.raises(VideoError, match="90 kHz"):
         VideoSettings(fps=fps)

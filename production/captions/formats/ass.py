@@ -11,6 +11,7 @@ read as override codes.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ import pysubs2
 
 from ...assets import asset
 from ...models import Cue
+from ..fonts import FALLBACK_FAMILIES, font_runs
 from ..measure import split_stacked
 from ..settings import CaptionError, CaptionSettings
 from .checks import refuse_line_breaks
@@ -29,6 +31,13 @@ from .checks import refuse_line_breaks
 STYLES_PATH = asset("caption_styles.toml")
 CHINESE, ENGLISH = "Chinese", "English"
 WORD_JOINER = "\u2060"
+
+
+# a font switch the writer adds ({\\fnFamily} for a fallback family, {\\fn} back to the style's);
+# a "{" from the text is always escaped, so nothing else can match
+FONT_TAG = re.compile(
+    r"(?<!\\)\{\\fn(?:" + "|".join(re.escape(f) for f in sorted(FALLBACK_FAMILIES, key=len, reverse=True)) + r")?\}"
+)
 
 
 def escape(line: str) -> str:
@@ -75,7 +84,7 @@ class AssFormat:
                 continue
             key = (event.start, event.end)
             grouped.setdefault(key, {}).setdefault(event.style, []).extend(
-                unescape(line) for line in event.text.split("\\N")
+                unescape(FONT_TAG.sub("", line)) for line in event.text.split("\\N")
             )
         for (start, end), by_style in grouped.items():
             lines = by_style.pop(CHINESE, []) + by_style.pop(ENGLISH, [])
@@ -99,16 +108,25 @@ def _events(cue: Cue, sheet: StyleSheet, settings: CaptionSettings) -> list[pysu
     if zh:
         raise_by = max(len(en) - 1, 0) * sheet.line_steps.get(ENGLISH, 0)
         margin_v = sheet.styles[CHINESE].marginv + raise_by if raise_by else 0
-        events.append(_event(cue, zh, CHINESE, speaker, margin_v))
+        events.append(_event(cue, zh, CHINESE, speaker, margin_v, sheet.styles[CHINESE].fontname))
     if en:
-        events.append(_event(cue, en, ENGLISH, speaker, 0))
+        events.append(_event(cue, en, ENGLISH, speaker, 0, sheet.styles[ENGLISH].fontname))
     return events
 
 
+def with_fallback_fonts(line: str, font: str) -> str:
+    """``line`` escaped, with each run ``font`` cannot draw (a Hebrew or Arabic name) set in a
+    Noto family that can: ``{\\fnNoto Sans Hebrew}…{\\fn}`` (libass and Aegisub read it)."""
+    return "".join(
+        escape(run) if family is None else f"{{\\fn{family}}}{escape(run)}{{\\fn}}"
+        for family, run in font_runs(line, font)
+    )
+
+
 def _event(
-    cue: Cue, lines: Sequence[str], style: str, speaker: str, margin_v: int
+    cue: Cue, lines: Sequence[str], style: str, speaker: str, margin_v: int, font: str = ""
 ) -> pysubs2.SSAEvent:
-    text = "\\N".join(escape(line) for line in lines)
+    text = "\\N".join(with_fallback_fonts(line, font) if font else escape(line) for line in lines)
     return pysubs2.SSAEvent(
         start=cue.start_ms, end=cue.end_ms, text=text, style=style, name=speaker, marginv=margin_v
     )
