@@ -246,7 +246,12 @@ def produce(
                                     if e.stage in STAGE_NAMES else None)
     else:  # a row per episode, updated as each one's stages finish, wherever it runs
         with interruptible(), EpisodesReporter(STAGE_NAMES, quiet=quiet) as episodes:
-            results = produce_batch(folders, options, jobs=jobs, progress=episodes, cluster=spec)
+            if spec is not None:
+                from production.cluster import produce_on_cluster  # Ray is an optional extra
+
+                results = produce_on_cluster(folders, options, spec, episodes)
+            else:
+                results = produce_batch(folders, options, jobs=jobs, progress=episodes)
     failed = [r for r in results if r.error]
     for r in results:
         if r.error:

@@ -149,15 +149,9 @@ def produce_batch(
     options: ProduceOptions,
     jobs: int = 1,
     progress: EpisodeProgress | None = None,
-    cluster: Any = None,
 ) -> list[ProduceResult]:
-    """``cluster`` (a ``production.cluster.ClusterSpec``) runs the batch on Ray; otherwise locally."""
+    """Every episode on this machine, ``jobs`` at a time (a Ray cluster: ``cluster.produce_on_cluster``)."""
     started = time.monotonic()
-    if cluster is not None:
-        from .cluster import produce_on_cluster  # only here: Ray is an optional extra
-
-        results = produce_on_cluster(folders, options, cluster, progress)
-    else:
-        results = produce_local(folders, options, jobs, progress)
+    results = produce_local(folders, options, jobs, progress)
     log.info("batch of %d took %.1f s", len(results), time.monotonic() - started)
     return results

@@ -162,9 +162,11 @@ def episode_status(folder: str | Path) -> EpisodeStatus:
         else:
             reasons = explain(recorded_inputs.get(stage.name), parts)
             result.stages.append(StageStatus(stage.name, "stale", tuple(reasons)))
+        current = result.stages[-1].state == "up to date"
         try:
             stage.load(ctx)  # what later stages' inputs are computed from, as the run does
-            tokens[stage.name] = state.token(stage.name)
+            # what it hands on: a stage that would re-run hands on something new, as a produce would
+            tokens[stage.name] = state.token(stage.name) if current else f"changed:{fp}"
         except (ProductionError, KeyError, OSError, ValueError, RuntimeError) as err:
             log.debug("status: cannot restore %s: %s", stage.name, err)
             blocked = blocked or stage.name

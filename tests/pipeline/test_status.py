@@ -44,7 +44,7 @@ def test_status_of_a_catalogue(tiny_episode: Path, tmp_path: Path) -> None:
 
     (copies["mp3-deleted"] / "build" / f"{tiny_episode.name}.mp3").unlink()
     got = states(copies["mp3-deleted"])
-    assert got["master"] == ("stale", (f"{tiny_episode.name}.mp3 missing",))
+    assert got["master"] == ("stale", (f"{tiny_episode.name}.mp3 is missing",))  # cache.stale_outputs wording
     assert got["align"][0] == "up to date"
 
     bad = copies["bad-audio"]
