@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml
 	@$(PIP) install -q --upgrade pip setuptools wheel
 	@# the CPU build of torch first, so the [whisper] extra does not pull a multi-GB CUDA build
 	@$(PIP) install -q "torch==2.13.0"
-	@$(PIP) install -q -e ".[test,whisper]"
+	@$(PIP) install -q -e ".[test,whisper,cluster]"
 	@touch $(STAMP)
 
 demo: setup
@@ -51,11 +51,13 @@ lint: setup
 
 check: lint test
 
-# benchmarks (not tests): alignment vs aeneas, video vs plain ffmpeg, produce vs the encode floor
+# benchmarks (not tests): alignment vs aeneas, video vs plain ffmpeg, produce vs the encode floor,
+# --jobs 1 vs a two-node Ray cluster on this machine
 bench: setup
 	$(PY) bench/align_bench.py
 	$(PY) bench/video_bench.py
 	$(PY) bench/produce_bench.py
+	$(PY) bench/cluster_bench.py
 
 clean:
 	rm -rf $(VENV) episodes/*/build .pytest_cache

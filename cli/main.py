@@ -190,9 +190,33 @@ def produce(
         typer.Option("--accept-low-confidence", help=ACCEPT_LOW_CONFIDENCE_HELP),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    cluster: Annotated[
+        Optional[str],
+        typer.Option(
+            help="Run each episode as a task on this Ray cluster: auto, host:port or ray://host:port. Every node "
+            "must see the episode folders at the same path (docs/cluster.md). Needs the \\[cluster] extra."
+        ),
+    ] = None,
+    cpus_per_episode: Annotated[
+        Optional[int],
+        typer.Option(
+            min=1,
+            help="CPUs each episode reserves; its video encode uses that many threads. Default: 2 on a cluster, "
+            "this machine's cores / --jobs locally. Give the same number for byte-identical MP4s across machines.",
+        ),
+    ] = None,
+    memory_per_episode: Annotated[
+        int, typer.Option(min=1, help="MB of memory each episode reserves on a cluster node (alignment's peak).")
+    ] = 1024,
+    retries: Annotated[
+        int, typer.Option(min=0, help="Times an episode is run again on a cluster after its worker is lost.")
+    ] = 2,
 ) -> None:
     """Produce everything for each episode into EPISODE_DIR/build/."""
-    from production.pipeline import ProduceOptions, check_stage_names, distinct_folders, produce_many
+    from production.batch import produce_batch
+    from production.pipeline import STAGE_NAMES, ProduceOptions, check_stage_names, distinct_folders
+
+    from .progress import EpisodesReporter
 
     options = ProduceOptions(
         force=force,
@@ -203,6 +227,7 @@ def produce(
         offline=offline,
         loudness=loudness.value if loudness else None,
         burn_in=burn_in,
+        encode_threads=cpus_per_episode,
         accept_low_confidence=accept_low_confidence,
     )
     check_stage_names(options)  # before any folder is touched
@@ -210,8 +235,23 @@ def produce(
     for repeat, first in dict.fromkeys(repeats):
         same = "was given more than once" if repeat == first else f"is the same folder as {first}"
         err.print(f"note: {repeat} {same}; producing it once", markup=False, highlight=False)
-    with interruptible(), Reporter(quiet=quiet) as progress:
-        results = produce_many(folders, options, jobs=jobs, progress=progress)
+    spec = None
+    if cluster is not None:
+        from production.cluster import DEFAULT_CPUS, ClusterSpec
+
+        spec = ClusterSpec(cluster, cpus_per_episode or DEFAULT_CPUS, memory_per_episode, retries)
+    if spec is None and len(folders) == 1:  # one episode here: a bar per stage
+        with interruptible(), Reporter(quiet=quiet) as progress:
+            results = produce_batch(folders, options, progress=lambda e: progress(e.stage, e.fraction, e.message)
+                                    if e.stage in STAGE_NAMES else None)
+    else:  # a row per episode, updated as each one's stages finish, wherever it runs
+        with interruptible(), EpisodesReporter(STAGE_NAMES, quiet=quiet) as episodes:
+            if spec is not None:
+                from production.cluster import produce_on_cluster  # Ray is an optional extra
+
+                results = produce_on_cluster(folders, options, spec, episodes)
+            else:
+                results = produce_batch(folders, options, jobs=jobs, progress=episodes)
     failed = [r for r in results if r.error]
     for r in results:
         if r.error:
@@ -229,6 +269,36 @@ def produce(
         err.print(f"{len(results) - len(failed)} produced, {len(failed)} failed{names}", markup=False, highlight=False)
     if failed:
         raise typer.Exit(1)
+
+
+@app.command()
+def status(
+    episode_dirs: Annotated[list[Path], typer.Argument(help="One or more episode folders.", readable=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print every stage's state and reasons as JSON.")] = False,
+) -> None:
+    """The catalogue at a glance: per episode, each stage up to date, stale (which input changed) or failed.
+
+    As a plain `perspective produce` of the folder would see it; reads, never writes. Exit 0 whatever the states.
+    """
+    from production.pipeline import distinct_folders
+    from production.status import catalogue_status
+
+    folders, _ = distinct_folders(episode_dirs)
+    with interruptible():
+        report = catalogue_status(folders)
+    if as_json:
+        print(json.dumps([e.as_dict() for e in report], ensure_ascii=False, indent=2))
+        return
+    width = max(len(str(e.folder)) for e in report)
+    for e in report:
+        if e.error:
+            line = f"error: {e.error}"
+        else:
+            marks = {"up to date": "ok", "stale": "STALE", "failed": "FAILED", "not built": "-"}
+            cells = " ".join(f"{s.stage}:{marks[s.state]}" for s in e.stages)
+            notes = "; ".join(f"{s.stage} {s.state}: {', '.join(s.reasons)}" for s in e.stages if s.reasons)
+            line = f"{e.state:<10} {cells}" + (f"  ({notes})" if notes else "")
+        out.print(f"{str(e.folder):<{width}}  {line}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()

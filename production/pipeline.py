@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cache import StageState, fingerprint
+from .cache import StageState, file_sha256, fingerprint
 from .corrections import load_corrections
 from .episode import EPISODE_FILE, Episode, load_episode
 from .errors import LockedError, ProductionError
 from .fsutil import explain_os_error, prepare_build, shown
 from .layout import WORK_DIR, BuildLayout
+from .records import FingerprintParts, record_failure, record_inputs  # status hook
 from .stagekit import STAGE_NAMES, Context, ProduceOptions, Progress, Stage
 from .stages import STAGES
 
@@ -159,9 +160,7 @@ def run_stages(ctx: Context, stages: Sequence[Stage], result: ProduceResult) -> 
         ctx.stage = stage
         if stage.name not in allowed:
             require_upstream(ctx, stage)
-        inputs = stage.inputs(ctx)
-        upstream = [tokens[name] for name in stage.reads]
-        fp = fingerprint(stage.name, stage.version, inputs.files, inputs.settings, upstream)
+        fp, parts = stage_fingerprint(ctx, stage, tokens)
         outputs = stage.outputs(ctx)
         current = ctx.state.is_current(stage.name, fp, outputs)
         if stage.name not in allowed or (current and stage.name not in forced):
@@ -172,10 +171,15 @@ def run_stages(ctx: Context, stages: Sequence[Stage], result: ProduceResult) -> 
             continue
         ctx.progress(stage.name, 0.0, "")
         before = ctx.state.recorded_outputs(stage.name)
-        stage.run(ctx)
+        try:
+            stage.run(ctx)
+        except Exception as err:  # status hook: `perspective status` shows which stage failed and why
+            record_failure(ctx.work, stage.name, err)
+            raise
         _remove_superseded(ctx.build, before, outputs)
         ctx.state.record(stage.name, fp, stage.outputs(ctx))
         tokens[stage.name] = ctx.state.token(stage.name)
+        record_inputs(ctx.work, stage.name, parts)  # status hook: what this run's fingerprint was made of
         result.ran.append(stage.name)
         ctx.progress(stage.name, 1.0, "done")
     ctx.stage = None
@@ -190,6 +194,22 @@ def _remove_superseded(build: Path, before: Mapping[str, object], outputs: Seque
         if not Path(rel).is_absolute() and ".." not in Path(rel).parts and path.is_file():
             path.unlink()
             log.info("removed %s, superseded by this run's outputs", rel)
+
+
+def stage_fingerprint(ctx: Context, stage: Stage, tokens: Mapping[str, str]) -> tuple[str, FingerprintParts]:
+    """A stage's fingerprint and what it is made of (the one place both are computed: the run
+    decides freshness with it, `perspective status` explains staleness with the parts).
+    ``tokens``: what each stage already run or loaded hands on (StageState.token)."""
+    inputs = stage.inputs(ctx)
+    upstream = [tokens[name] for name in stage.reads]
+    fp = fingerprint(stage.name, stage.version, inputs.files, inputs.settings, upstream)
+    parts = FingerprintParts(
+        files={p.name: file_sha256(p) for p in inputs.files if p.exists()},
+        settings=inputs.settings,
+        version=stage.version,
+        upstream=dict(zip(stage.reads, upstream, strict=True)),
+    )
+    return fp, parts
 
 
 def produce_episode(

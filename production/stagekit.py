@@ -42,6 +42,9 @@ class ProduceOptions:
     loudness: str | None = None  # overrides episode.toml's loudness profile
     burn_in: bool = True  # burn bilingual captions into the MP4
     accept_low_confidence: bool = False  # align even a script the evidence says is wrong (marked)
+    # cluster hook: x264 threads per video encode when episode.toml's [video] threads is unset
+    # (None: x264 decides, i.e. every core). Batches set it so parallel encodes share the CPUs.
+    encode_threads: int | None = None
 
 
 # ---------------------------------------------------------------- results, one per stage

@@ -369,12 +369,15 @@ def _video_run(ctx: Context) -> None:
     last_word = max((s.end_ms or 0) for s in timed) if timed else 0
     credits = ctx.credited
     _ = ctx.mastered  # the video's sound is the master's WAV
+    settings = _video_settings(ctx)
+    if ctx.options.encode_threads and "video.threads" not in ep.explicit:  # cluster hook: the batch's CPU share
+        settings = replace(settings, threads=ctx.options.encode_threads)
     report = render_video(
         layout.mp4,
         layout.wav,
         ep.title,
         ep.host,
-        _video_settings(ctx),
+        settings,
         ass=layout.burn_in_ass or layout.caption("en.srt"),  # English-only: the English captions burned
         soft_subs=subs,
         roll=layout.roll_video if credits.roll_ms else None,
