@@ -492,14 +492,17 @@ def demo(
     err.print(f"demo done: {escape(str(folder))}/build ({result.seconds:.1f} s; {result.summary})")
 
 
-def _usage_error_type() -> type[Exception]:
-    """Click's usage-error base: the click package for older typer, typer's own copy for newer."""
+def _usage_error_type() -> tuple[type[Exception], ...]:
+    """Click's usage-error base: typer's own copy of click (newer typer) and, when it is installed
+    too (ray brings it), the click package, which older typer uses."""
+    types: list[type[Exception]] = [typer.TyperException] if hasattr(typer, "TyperException") else []
     try:
         from click.exceptions import ClickException
 
-        return ClickException
-    except ImportError:  # typer >= 0.2x vendors click; its ClickException is a TyperException
-        return typer.TyperException
+        types.append(ClickException)
+    except ImportError:
+        pass
+    return tuple(types)
 
 
 def main() -> None:

@@ -65,8 +65,13 @@ def produce_reporting(folder: Path, options: ProduceOptions, send: Callable[[Epi
     except Exception as err:
         log.debug("internal error producing %s", folder, exc_info=True)
         message = f"internal error: {type(err).__name__}: {err} (run with --debug for the traceback)"
-        result = ProduceResult(Path(folder), error=message)
-    return replace(result, exception=None)  # results cross processes by pickle
+        result = ProduceResult(Path(folder), error=message, exception=err)
+    return result  # in this process: the exception stays for --debug
+
+
+def portable_result(result: ProduceResult) -> ProduceResult:
+    """``result`` without its exception, to cross processes by pickle."""
+    return replace(result, exception=None)
 
 
 # ---------------------------------------------------------------- one machine
@@ -83,7 +88,7 @@ def _local_task(folder: Path, options: ProduceOptions) -> ProduceResult:
     if _stopped is not None and _stopped.is_set():
         return ProduceResult(folder, error="not started: the batch was interrupted")
     try:
-        return produce_reporting(folder, options, _events.put)
+        return portable_result(produce_reporting(folder, options, _events.put))
     except KeyboardInterrupt:
         _stopped.set()
         raise

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .batch import FINISHED, POLL_S, EpisodeEvent, EpisodeProgress, produce_reporting, worker_name
+from .batch import FINISHED, POLL_S, EpisodeEvent, EpisodeProgress, portable_result, produce_reporting, worker_name
 from .errors import ProductionError
 from .pipeline import ProduceOptions, ProduceResult, check_stage_names, distinct_folders
 
@@ -76,7 +76,7 @@ def _episode_task(folder: str, options: ProduceOptions, board: Any) -> ProduceRe
             error=f"{folder} is not visible on node {worker_name()}: every node must see the episode folders "
             "at the same path (a shared filesystem; see docs/cluster.md)",
         )
-    return produce_reporting(path, options, lambda event: board.put.remote(event))  # fire and forget
+    return portable_result(produce_reporting(path, options, lambda event: board.put.remote(event)))  # fire and forget
 
 
 def _reachable(address: str) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from production.records import STATUS_FILE
 from tests.pipeline.conftest import SCRIPT, TOML, ZH, make_episode
 
 REPO = Path(__file__).resolve().parents[2]
@@ -103,12 +104,13 @@ def sha256(path: Path) -> str:
 
 
 def snapshot(folder: Path) -> dict[str, str]:
-    """relative path -> sha256 of every file under ``folder`` except the lock file."""
+    """relative path -> sha256 of every file under ``folder`` except the lock file and the status
+    record (build/.work/status.json: which stage failed last, written by design when one fails)."""
     if not folder.exists():
         return {}
-    return {
-        str(p.relative_to(folder)): sha256(p) for p in sorted(folder.rglob("*")) if p.is_file() and p.name != "lock"
-    }
+    skip = ("lock", STATUS_FILE)
+    files = (p for p in sorted(folder.rglob("*")) if p.is_file() and p.name not in skip)
+    return {str(p.relative_to(folder)): sha256(p) for p in files}
 
 
 def write_episode(
