@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import os
 import re
-import tomllib
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from .credits.layout import RollSettings, roll_settings
 from .errors import EpisodeError
 from .layout import BuildLayout
 from .mastering.settings import MasteringSettings
-from .settings import load_table
+from .settings import load_table, read_toml
 from .show import Show, inherit, load_show
 from .video.settings import VideoSettings
 
@@ -257,14 +256,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise EpisodeError(
             f"no {EPISODE_FILE} in {path.parent}: create one with at least title, date, script and host_audio"
         )
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError as err:
-        raise EpisodeError(f"{path} is not UTF-8 text ({err.reason}); save it as UTF-8") from err
-    except tomllib.TOMLDecodeError as err:
-        raise EpisodeError(f"{path} is not valid TOML: {err}; fix that line") from err
-    except OSError as err:
-        raise EpisodeError(f"cannot read {path}: {err.strerror or err}; check its permissions") from err
+    return read_toml(path)
 
 
 def _validate(raw: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,9 @@ names the table and key. ``load_episode`` runs it once per table; the stages use
 from __future__ import annotations
 
 import dataclasses
+import tomllib
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 from .errors import EpisodeError, ProductionError
@@ -63,3 +65,15 @@ def load_table(
     for problem in problems(result) if problems else ():
         raise error(f"{where}: {problem}; fix that key")
     return result
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A settings file (episode.toml, show.toml) as a table; one clear EpisodeError if it cannot be read."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as err:
+        raise EpisodeError(f"{path} is not UTF-8 text ({err.reason}); save it as UTF-8") from err
+    except tomllib.TOMLDecodeError as err:
+        raise EpisodeError(f"{path} is not valid TOML: {err}; fix that line") from err
+    except OSError as err:
+        raise EpisodeError(f"cannot read {path}: {err.strerror or err}; check its permissions") from err

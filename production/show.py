@@ -17,7 +17,6 @@ episode.toml's: an unknown key or a value of the wrong type is one EpisodeError 
 from __future__ import annotations
 
 import re
-import tomllib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from typing import Any
 
 from .assets import assets_dir
 from .errors import EpisodeError
+from .settings import read_toml
 
 SHOW_FILE = "show.toml"
 DEFAULT_TITLE = "CBN Perspective"
@@ -188,24 +188,13 @@ FIELDS: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
 }
 
 
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError as err:
-        raise EpisodeError(f"{path} is not UTF-8 text ({err.reason}); save it as UTF-8") from err
-    except tomllib.TOMLDecodeError as err:
-        raise EpisodeError(f"{path} is not valid TOML: {err}; fix that line") from err
-    except OSError as err:
-        raise EpisodeError(f"cannot read {path}: {err.strerror or err}; check its permissions") from err
-
-
 def load_show(root: str | Path) -> Show:
     """The show of the episodes root ``root``: its show.toml validated, or the default show."""
     folder = Path(root).resolve()
     path = folder / SHOW_FILE
     if not path.is_file():
         return Show(root=folder)
-    raw = _read(path)
+    raw = read_toml(path)
     unknown = sorted(set(raw) - set(FIELDS))
     if unknown:
         raise _fail(unknown[0], f"is not a known key (known: {', '.join(FIELDS)}); remove or rename it")
