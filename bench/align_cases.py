@@ -129,21 +129,27 @@ class _Tape:
 # ------------------------------------------------------------------------- phone-conversation
 
 
-def _corpus_utterances(corpus: Path) -> tuple[list[tuple[np.ndarray, str, float, float]], list]:
-    """Speaker A: the 7 emuR sentences (hand-labelled words). Speaker B: the 5 LibriVox clips of
-    pocketsphinx's test data (pocketsphinx word alignment) and TIMIT SA1 (hand-labelled words).
+def _tsv_utterance(wav: Path, tsv: Path) -> tuple[np.ndarray, str, float, float]:
+    rows = [ln.split("\t") for ln in tsv.read_text().splitlines() if ln and not ln.startswith("#")]
+    words = [r[2] for r in rows if r[2] != "*"]
+    text = " ".join(words).lower().capitalize() + "."
+    return _read_audio(wav, PHONE_RATE), text, float(rows[0][0]), float(rows[-1][1])
+
+
+def _corpus_utterances(corpus: Path, out: Path) -> tuple[list[tuple[np.ndarray, str, float, float]], list]:
+    """Speaker A: the 7 emuR sentences and praatIO's 3 (hand-labelled words). Speaker B: the 5
+    LibriVox clips of pocketsphinx's test data (pocketsphinx word alignment), TIMIT SA1
+    (hand-labelled words) and the 10 Harvard sentences (gentle's word alignment).
     Each as (samples at 8 kHz, verbatim text, first word start s, last word end s)."""
+    from align_bench import build_harvard
+
     a_side, b_side = [], []
     emur = corpus / "emuR-ae-msajc"
     for wav in sorted(emur.glob("msajc*.wav")):
-        rows = [
-            ln.split("\t")
-            for ln in (emur / f"{wav.stem}.DERIVED_words.tsv").read_text().splitlines()
-            if ln and not ln.startswith("#")
-        ]
-        words = [r[2] for r in rows if r[2] != "*"]
-        text = " ".join(words).capitalize() + "."
-        a_side.append((_read_audio(wav, PHONE_RATE), text, float(rows[0][0]), float(rows[-1][1])))
+        a_side.append(_tsv_utterance(wav, emur / f"{wav.stem}.DERIVED_words.tsv"))
+    pr = corpus / "praatio-bobby-mary"
+    for wav, tsv in (("bobby", "bobby_words"), ("mary", "mary"), ("damon_set_test", "damon_set_test")):
+        a_side.append(_tsv_utterance(pr / f"{wav}.wav", pr / f"{tsv}.DERIVED_words.tsv"))
     ps = corpus / "pocketsphinx-librivox"
     for js in sorted(ps.glob("*[0-9].json")):
         data = json.loads(js.read_text())
@@ -172,6 +178,12 @@ def _corpus_utterances(corpus: Path) -> tuple[list[tuple[np.ndarray, str, float,
             float(rows[-1][1]),
         )
     )
+    harvard = build_harvard(out)
+    whole = _read_audio(harvard.audio, PHONE_RATE)
+    for text, (s_ms, e_ms) in zip(harvard.texts, harvard.truth, strict=True):
+        a = max(0, int((s_ms / 1000 - 0.1) * PHONE_RATE))
+        b = int((e_ms / 1000 + 0.1) * PHONE_RATE)
+        b_side.append((whole[a:b], text, s_ms / 1000 - a / PHONE_RATE, e_ms / 1000 - a / PHONE_RATE))
     return a_side, b_side
 
 
@@ -201,20 +213,24 @@ def build_phone_conversation(out: Path, corpus: Path) -> Built:
     the verbatim transcript is split at pauses >= 0.5 s (turns closer than that share a fragment);
     truth = first word start to last word end of each fragment's words."""
     rng = np.random.default_rng(SEED + 10)
-    a_side, b_side = _corpus_utterances(corpus)
-    order = []
+    a_side, b_side = _corpus_utterances(corpus, out)
+    order = []  # who speaks next: a side drawn in proportion to what it has left to say
     while a_side or b_side:
-        for side in (a_side, b_side):
-            if side:
-                order.append(side.pop(0))
+        side = a_side if rng.uniform(0, len(a_side) + len(b_side)) < len(a_side) else b_side
+        order.append((side is a_side, *side.pop(0)))
     head = int(0.8 * PHONE_RATE)
     parts, groups, pos = [np.zeros(head, np.float32)], [], head
     margin = int(MARGIN_S * PHONE_RATE)
     prev_end = None
-    # turn gaps (s, word to word): 4 of the 12 under 0.5 s, so those turns share a fragment
-    gaps = iter(rng.permutation([0.2, 0.25, 0.3, 0.4, 0.55, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.5]))
+    # gaps (s, word to word): a third under 0.5 s, so those utterances share a fragment
+    n_short = (len(order) - 1) // 3
+    gaps = iter(
+        rng.permutation(
+            np.r_[rng.uniform(0.15, 0.45, n_short), rng.uniform(0.55, 1.5, len(order) - 1 - n_short)]
+        )
+    )
     gap = 0.0
-    for k, (x, text, t0, t1) in enumerate(order):
+    for is_a, x, text, t0, t1 in order:
         # each utterance keeps MARGIN_S of its own recording around its words
         a, b = int(t0 * PHONE_RATE), int(t1 * PHONE_RATE)
         x = x[max(0, a - margin) : b + margin]
@@ -226,7 +242,7 @@ def build_phone_conversation(out: Path, corpus: Path) -> Built:
             parts.append(np.zeros(pad, np.float32))
             pos += pad
         start, end = pos + lead, pos + lead + (b - a)
-        x = 0.5 * x / max(1e-6, float(np.abs(x).max())) * (1.0 if k % 2 == 0 else 0.7)
+        x = 0.5 * x / max(1e-6, float(np.abs(x).max())) * (1.0 if is_a else 0.7)  # the far end is quieter
         parts.append(x)
         pos += len(x)
         s_ms, e_ms = round(start * 1000 / PHONE_RATE), round(end * 1000 / PHONE_RATE)
@@ -243,7 +259,7 @@ def build_phone_conversation(out: Path, corpus: Path) -> Built:
     texts = [" ".join(t) for t, _, _ in groups]
     truth = [(s, e) for _, s, e in groups]
     note = (
-        f"{len(order)} real read utterances of 2 speakers (emuR, LibriVox, TIMIT) as turns, "
+        f"{len(order)} real read utterances (emuR, praatIO, LibriVox, TIMIT, Harvard) as 2-party turns, "
         f"{len(texts)} fragments split at pauses >= 0.5 s, 300-3400 Hz, 8 kHz, mu-law; NOT conversational speech"
     )
     return audio, texts, truth, note
