@@ -569,7 +569,7 @@ class Row:
 
 
 def bench_case(
-    case: Case, work: Path, aeneas_configs: list[str], data: Path, fresh_aeneas: bool
+    case: Case, work: Path, aeneas_configs: list[str], data: Path, fresh_aeneas: bool, detail_ms: float = 0
 ) -> Row:
     best = None
     for config in aeneas_configs:
@@ -599,6 +599,14 @@ def bench_case(
         return Row(case.name, case.note, nan, nan, nan, nan, nan, name, ae_med, ae_p90, ae_max, ae_wall,
                    ae_mem, refused=str(exc))  # fmt: skip
     err = edge_errors(pred, case.truth)
+    if detail_ms:
+        for i, (p, t) in enumerate(zip(pred, case.truth, strict=True)):
+            for edge, pe, te in (("start", p[0], t[0]), ("end", p[1], t[1])):
+                if abs(pe - te) > detail_ms:
+                    print(
+                        f"    {case.name} fragment {i + 1} {edge}: ours {pe} ms, truth {te} ms "
+                        f"({pe - te:+d} ms): {case.texts[i][:60]!r}"
+                    )
     extra = f" (cold cache {cold:.1f} s)" if case.name in WARM_CASES else ""
     print(
         f"  {case.name:18s} tts-dtw {'':12s} median {np.median(err):6.0f} ms  "
@@ -662,6 +670,9 @@ def main() -> None:
         "--worker", nargs=3, metavar=("AUDIO", "FRAGMENTS", "OUT"), help=argparse.SUPPRESS
     )
     ap.add_argument("--build", help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--detail", type=float, default=0, metavar="MS", help="list our edges that are off by more than MS"
+    )
     args = ap.parse_args()
     if args.worker:
         worker(*args.worker)
@@ -692,7 +703,7 @@ def main() -> None:
         for name in names:
             case = load_case(name, args.data, args.rebuild)
             configs = args.aeneas.split(",") if name not in LONG_CASES else [FAST_AENEAS]
-            rows.append(bench_case(case, work, configs, args.data, args.fresh_aeneas))
+            rows.append(bench_case(case, work, configs, args.data, args.fresh_aeneas, args.detail))
         if args.long:
             case = load_case("long3h", args.data, args.rebuild)
             pred, wall, mem = run_ours(case, work)
