@@ -11,8 +11,8 @@ Cases:
 and issue 14's cases (bench/align_cases.py): phone-conversation, episode25-bed,
 episode25-bed20, monologue, false-starts, asides, short25.
 
-Each aligner runs in its own subprocess, with a cold synthesis cache (short25: the second of
-two runs on one cache, i.e. warm), so wall time and peak memory (ru_maxrss of that process
+Each aligner runs in its own subprocess, with a cold synthesis cache (short25: the median of 3
+runs after a first one on the same cache, i.e. warm), so wall time and peak memory (ru_maxrss of that process
 tree, via os.wait4) are its own.
 
 Our engine is imported by the interpreter that runs this script (its installed `production`),
@@ -78,7 +78,8 @@ FAST_AENEAS = "auto"  # the configuration timed on the 25-minute episode (aeneas
 LONG_CASES = ("episode25", "episode25-bed", "episode25-bed20", "long3h")  # aeneas: FAST_AENEAS only
 UNSCRIPTED_CASES = ("false-starts", "asides")  # aeneas fails too: ours is held to an absolute p90
 UNSCRIPTED_P90_MS = 150.0  # issue 14: on false starts and asides our p90 <= 150 ms
-WARM_CASES = ("short25",)  # timed on a warm synthesis cache (the second of two runs)
+WARM_CASES = ("short25",)  # timed on a warm synthesis cache (runs after a first, cold one)
+WARM_RUNS = 3  # warm runs; the table shows their median
 START_UP_S = 1.5  # issue 14 item 6: a 25-second file aligns in <= 1.5 s wall, warm cache
 CASE_VERSION = 2  # bump when a builder changes what it writes (cached cases are then rebuilt)
 
@@ -418,8 +419,8 @@ def get_case(name: str, out: Path, rebuild: bool = False) -> Case:
 # ------------------------------------------------------------------------------- runners
 
 
-def _run_measured(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
-    """Run a command; return (wall seconds, peak RSS MiB of its process tree, stderr tail)."""
+def _run_measured(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float]:
+    """Run a command; return (wall seconds, peak RSS MiB, CPU seconds (user + sys) of its tree)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     assert proc.stderr is not None
@@ -429,7 +430,7 @@ def _run_measured(args: list[str], env: dict[str, str] | None = None) -> tuple[f
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"{args[0]} failed ({proc.returncode}): {err[-800:]}")
-    return wall, usage.ru_maxrss / 1024, err[-400:]
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 class Refused(Exception):
@@ -438,20 +439,21 @@ class Refused(Exception):
 
 def run_ours(
     case: Case, work: Path, cache: Path | None = None
-) -> tuple[list[tuple[int, int]], float, float]:
+) -> tuple[list[tuple[int, int]], float, float, float]:
+    """Our spans, wall s, peak MiB, CPU s."""
     frags = work / f"{case.name}.fragments.json"
     out = work / f"{case.name}.ours.json"
     out.unlink(missing_ok=True)
     frags.write_text(json.dumps(case.texts))
     cache = cache or work / f"cache-{case.name}-{time.time_ns()}"
     env = dict(os.environ, PERSPECTIVE_CACHE=str(cache))
-    wall, mem, _ = _run_measured(
+    wall, mem, cpu = _run_measured(
         [sys.executable, __file__, "--worker", str(case.audio), str(frags), str(out)], env
     )
     data = json.loads(out.read_text())
     if "refused" in data:
         raise Refused(data["refused"])
-    return [(f["start_ms"], f["end_ms"]) for f in data["fragments"]], wall, mem
+    return [(f["start_ms"], f["end_ms"]) for f in data["fragments"]], wall, mem, cpu
 
 
 def worker(audio: str, frags: str, out: str) -> None:
@@ -502,7 +504,7 @@ def run_aeneas(
         f"{AENEAS_BASE}|{task}",
         str(out),
     ]
-    wall, mem, _ = _run_measured(args + ([f"-r={runtime}"] if runtime else []), env)
+    wall, mem, cpu = _run_measured(args + ([f"-r={runtime}"] if runtime else []), env)
     frags = json.loads(out.read_text())["fragments"]
     spans = [
         (round(float(f["begin"]) * 1000), round(float(f["end"]) * 1000))
@@ -511,7 +513,8 @@ def run_aeneas(
     ]
     memo.parent.mkdir(parents=True, exist_ok=True)
     tmp = memo.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"spans": spans, "wall": wall, "mem": mem, "when": time.ctime()}))
+    tmp.write_text(json.dumps({"spans": spans, "wall": wall, "mem": mem, "cpu": cpu, "when": time.ctime()}))
+    print(f"  {case.name:18s} aeneas {config:13s} CPU {cpu:.2f} s", flush=True)
     tmp.replace(memo)
     return spans, wall, mem
 
@@ -588,12 +591,19 @@ def bench_case(
     nan = float("nan")
     cold = nan
     try:
-        if case.name in WARM_CASES:  # time the second run on the same (then warm) cache
+        if case.name in WARM_CASES:  # a cold run fills the cache; the median of WARM_RUNS after it
             cache = work / f"cache-{case.name}-{time.time_ns()}"
-            _, cold, _ = run_ours(case, work, cache)
-            pred, wall, mem = run_ours(case, work, cache)
+            _, cold, _, _ = run_ours(case, work, cache)
+            runs = [run_ours(case, work, cache) for _ in range(WARM_RUNS)]
+            pred, _, mem, _ = runs[0]
+            wall = float(np.median([r[1] for r in runs]))
+            print(
+                f"  {case.name:18s} tts-dtw warm runs (wall / CPU s): "
+                + ", ".join(f"{r[1]:.2f} / {r[3]:.2f}" for r in runs),
+                flush=True,
+            )
         else:
-            pred, wall, mem = run_ours(case, work)
+            pred, wall, mem, _ = run_ours(case, work)
     except Refused as exc:
         print(f"  {case.name:18s} tts-dtw REFUSED: {str(exc)[:300]}", flush=True)
         return Row(case.name, case.note, nan, nan, nan, nan, nan, name, ae_med, ae_p90, ae_max, ae_wall,
@@ -706,7 +716,7 @@ def main() -> None:
             rows.append(bench_case(case, work, configs, args.data, args.fresh_aeneas, args.detail))
         if args.long:
             case = load_case("long3h", args.data, args.rebuild)
-            pred, wall, mem = run_ours(case, work)
+            pred, wall, mem, _ = run_ours(case, work)
             err = edge_errors(pred, case.truth)
             print(
                 f"  long3h ({case.note}): completed in {wall:.0f} s, peak {mem:.0f} MiB, "
