@@ -16,6 +16,7 @@ eSpeak NG, the voice our aligner synthesises with); real speech comes from ../sh
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import wave
 from collections.abc import Callable
@@ -129,62 +130,69 @@ class _Tape:
 # ------------------------------------------------------------------------- phone-conversation
 
 
-def _tsv_utterance(wav: Path, tsv: Path) -> tuple[np.ndarray, str, float, float]:
+Words = list[tuple[str, float, float]]  # (word, start s, end s) within its recording
+
+
+def _tsv_words(tsv: Path) -> Words:
     rows = [ln.split("\t") for ln in tsv.read_text().splitlines() if ln and not ln.startswith("#")]
-    words = [r[2] for r in rows if r[2] != "*"]
-    text = " ".join(words).lower().capitalize() + "."
-    return _read_audio(wav, PHONE_RATE), text, float(rows[0][0]), float(rows[-1][1])
+    if len(rows[0]) >= 5:  # start_s end_s start_sample end_sample word
+        return [(r[4].strip(), float(r[0]), float(r[1])) for r in rows if r[4].strip()]
+    return [(r[2].strip(), float(r[0]), float(r[1])) for r in rows if r[2].strip() not in ("", "*")]
 
 
-def _corpus_utterances(corpus: Path, out: Path) -> tuple[list[tuple[np.ndarray, str, float, float]], list]:
+def _corpus_utterances(corpus: Path, out: Path) -> tuple[list[tuple[np.ndarray, Words]], list]:
     """Speaker A: the 7 emuR sentences and praatIO's 3 (hand-labelled words). Speaker B: the 5
     LibriVox clips of pocketsphinx's test data (pocketsphinx word alignment), TIMIT SA1
     (hand-labelled words) and the 10 Harvard sentences (gentle's word alignment).
-    Each as (samples at 8 kHz, verbatim text, first word start s, last word end s)."""
+    Each as (samples at 8 kHz, its words with their times)."""
     from align_bench import build_harvard
 
     a_side, b_side = [], []
     emur = corpus / "emuR-ae-msajc"
     for wav in sorted(emur.glob("msajc*.wav")):
-        a_side.append(_tsv_utterance(wav, emur / f"{wav.stem}.DERIVED_words.tsv"))
+        a_side.append((_read_audio(wav, PHONE_RATE), _tsv_words(emur / f"{wav.stem}.DERIVED_words.tsv")))
     pr = corpus / "praatio-bobby-mary"
     for wav, tsv in (("bobby", "bobby_words"), ("mary", "mary"), ("damon_set_test", "damon_set_test")):
-        a_side.append(_tsv_utterance(pr / f"{wav}.wav", pr / f"{tsv}.DERIVED_words.tsv"))
+        words = [(w.lower(), a, b) for w, a, b in _tsv_words(pr / f"{tsv}.DERIVED_words.tsv")]
+        a_side.append((_read_audio(pr / f"{wav}.wav", PHONE_RATE), words))
     ps = corpus / "pocketsphinx-librivox"
     for js in sorted(ps.glob("*[0-9].json")):
-        data = json.loads(js.read_text())
-        words = [w for w in data["w"] if not w["t"].startswith("<") and w["t"] != "[NOISE]"]
-        text = (ps / f"{js.stem}.txt").read_text().strip()
-        b_side.append(
-            (
-                _read_audio(ps / f"{js.stem}.wav", PHONE_RATE),
-                text,
-                words[0]["b"],
-                words[-1]["b"] + words[-1]["d"],
-            )
-        )
+        tokens = [w for w in json.loads(js.read_text())["w"] if not w["t"].startswith(("<", "["))]
+        words = [(re.sub(r"\(\d+\)$", "", w["t"]), w["b"], w["b"] + w["d"]) for w in tokens]
+        b_side.append((_read_audio(ps / f"{js.stem}.wav", PHONE_RATE), words))
     timit = corpus / "timit-ldc93s1"
-    rows = [
-        ln.split("\t")
-        for ln in (timit / "DERIVED_words_from_praat_textgrid.tsv").read_text().splitlines()
-        if ln and not ln.startswith("#") and ln.split("\t")[0][:1].isdigit()
-    ]
-    rows = [r for r in rows if len(r) >= 5 and r[4].strip()]
-    b_side.append(
-        (
-            _read_audio(timit / "LDC93S1.wav", PHONE_RATE),
-            (timit / "TRANSCRIPT_written_here.txt").read_text().strip(),
-            float(rows[0][0]),
-            float(rows[-1][1]),
-        )
-    )
+    timit_words = _tsv_words(timit / "DERIVED_words_from_praat_textgrid.tsv")
+    b_side.append((_read_audio(timit / "LDC93S1.wav", PHONE_RATE), timit_words))
     harvard = build_harvard(out)
+    gentle = json.loads(
+        (corpus / "gentle-harvard-list30" / "gentle_expected_forced-harvard-sentences-list30.json").read_text()
+    )
     whole = _read_audio(harvard.audio, PHONE_RATE)
-    for text, (s_ms, e_ms) in zip(harvard.texts, harvard.truth, strict=True):
-        a = max(0, int((s_ms / 1000 - 0.1) * PHONE_RATE))
-        b = int((e_ms / 1000 + 0.1) * PHONE_RATE)
-        b_side.append((whole[a:b], text, s_ms / 1000 - a / PHONE_RATE, e_ms / 1000 - a / PHONE_RATE))
+    pos = 0
+    for line in harvard.texts:
+        a_off = gentle["transcript"].index(line, pos)
+        pos = a_off + len(line)
+        ws = [w for w in gentle["words"] if a_off <= w["startOffset"] < pos and w.get("case") == "success"]
+        a = max(0, int((ws[0]["start"] - 0.1) * PHONE_RATE))
+        b = int((ws[-1]["end"] + 0.1) * PHONE_RATE)
+        t0 = a / PHONE_RATE
+        b_side.append((whole[a:b], [(w["word"], w["start"] - t0, w["end"] - t0) for w in ws]))
     return a_side, b_side
+
+
+def _pieces(x: np.ndarray, words: Words, n_cuts: int, rng: np.random.Generator) -> list[tuple[np.ndarray, Words]]:
+    """Cut an utterance at ``n_cuts`` word boundaries (each piece keeps >= 2 words), midway
+    between the two words; times in each piece are relative to the piece."""
+    inner = list(range(2, len(words) - 1))
+    cuts = sorted(rng.choice(inner, size=min(n_cuts, len(inner) // 2), replace=False)) if inner else []
+    cuts = [c for k, c in enumerate(cuts) if k == 0 or c - cuts[k - 1] >= 2]
+    out, prev, t_prev = [], 0, 0.0
+    for c in [*cuts, len(words)]:
+        t_cut = len(x) / PHONE_RATE if c == len(words) else (words[c - 1][2] + words[c][1]) / 2
+        piece = x[int(t_prev * PHONE_RATE) : int(t_cut * PHONE_RATE)]
+        out.append((piece, [(w, a - t_prev, b - t_prev) for w, a, b in words[prev:c]]))
+        prev, t_prev = c, t_cut
+    return out
 
 
 def _telephone(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -209,58 +217,53 @@ def _telephone(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def build_phone_conversation(out: Path, corpus: Path) -> Built:
-    """Two real speakers taking turns (A, B, A, B, ...), turn gaps 0.15-1.2 s as in conversation;
-    the verbatim transcript is split at pauses >= 0.5 s (turns closer than that share a fragment);
-    truth = first word start to last word end of each fragment's words."""
+    """Two real speakers taking turns (A, B, ...), gaps between turns 0.15-1.5 s; inside a turn
+    the speaker pauses 0.5-1.2 s at 0-2 word boundaries (hesitations). The verbatim transcript is
+    split at pauses >= 0.5 s (speech closer than that shares a fragment); truth = first word start
+    to last word end of each fragment's words."""
     rng = np.random.default_rng(SEED + 10)
     a_side, b_side = _corpus_utterances(corpus, out)
-    order = []  # who speaks next: a side drawn in proportion to what it has left to say
-    while a_side or b_side:
+    pieces = []  # (speaker A?, samples, words, pause before it in s)
+    while a_side or b_side:  # who speaks next: a side drawn in proportion to what it has left
         side = a_side if rng.uniform(0, len(a_side) + len(b_side)) < len(a_side) else b_side
-        order.append((side is a_side, *side.pop(0)))
+        x, words = side.pop(0)
+        x = 0.5 * x / max(1e-6, float(np.abs(x).max())) * (1.0 if side is a_side else 0.7)  # far end quieter
+        turn_gap = float(rng.uniform(0.15, 0.45) if rng.uniform() < 1 / 3 else rng.uniform(0.55, 1.5))
+        for k, (px, pw) in enumerate(_pieces(x, words, int(rng.choice([0, 0, 1, 1, 2])), rng)):
+            pieces.append((side is a_side, px, pw, turn_gap if k == 0 else float(rng.uniform(0.5, 1.2))))
     head = int(0.8 * PHONE_RATE)
-    parts, groups, pos = [np.zeros(head, np.float32)], [], head
     margin = int(MARGIN_S * PHONE_RATE)
-    prev_end = None
-    # gaps (s, word to word): a third under 0.5 s, so those utterances share a fragment
-    n_short = (len(order) - 1) // 3
-    gaps = iter(
-        rng.permutation(
-            np.r_[rng.uniform(0.15, 0.45, n_short), rng.uniform(0.55, 1.5, len(order) - 1 - n_short)]
-        )
-    )
-    gap = 0.0
-    for is_a, x, text, t0, t1 in order:
-        # each utterance keeps MARGIN_S of its own recording around its words
-        a, b = int(t0 * PHONE_RATE), int(t1 * PHONE_RATE)
+    parts, groups, pos, prev_end = [np.zeros(head, np.float32)], [], head, None
+    for _, x, words, gap in pieces:
+        # each piece keeps MARGIN_S of its own recording around its words
+        a, b = int(words[0][1] * PHONE_RATE), int(words[-1][2] * PHONE_RATE)
         x = x[max(0, a - margin) : b + margin]
         lead = a - max(0, a - margin)
-        # the gap between the previous utterance's last word and this one's first word
         if prev_end is not None:
-            gap = float(next(gaps))
             pad = int(gap * PHONE_RATE) - (pos - prev_end) - lead
-            parts.append(np.zeros(pad, np.float32))
-            pos += pad
+            parts.append(np.zeros(max(0, pad), np.float32))
+            pos += max(0, pad)
         start, end = pos + lead, pos + lead + (b - a)
-        x = 0.5 * x / max(1e-6, float(np.abs(x).max())) * (1.0 if is_a else 0.7)  # the far end is quieter
-        parts.append(x)
+        parts.append(x.astype(np.float32))
         pos += len(x)
+        text = " ".join(w for w, _, _ in words)
         s_ms, e_ms = round(start * 1000 / PHONE_RATE), round(end * 1000 / PHONE_RATE)
-        if groups and prev_end is not None and gap < 0.5:
+        if groups and gap < 0.5:
             groups[-1][0].append(text)
             groups[-1][2] = e_ms
         else:
             groups.append([[text], s_ms, e_ms])
         prev_end = end
-    parts.append(np.zeros(int(0.8 * PHONE_RATE), np.float32))
+    parts.append(np.zeros(head, np.float32))
     x = _telephone(np.concatenate(parts), rng)
     audio = out / "phone-conversation.wav"
     _write_wav(audio, x, PHONE_RATE)
     texts = [" ".join(t) for t, _, _ in groups]
     truth = [(s, e) for _, s, e in groups]
     note = (
-        f"{len(order)} real read utterances (emuR, praatIO, LibriVox, TIMIT, Harvard) as 2-party turns, "
-        f"{len(texts)} fragments split at pauses >= 0.5 s, 300-3400 Hz, 8 kHz, mu-law; NOT conversational speech"
+        f"26 real read utterances (emuR, praatIO, LibriVox, TIMIT, Harvard) as 2-party turns with "
+        f"mid-utterance pauses, {len(texts)} fragments split at pauses >= 0.5 s, {pos / PHONE_RATE:.0f} s, "
+        "300-3400 Hz, 8 kHz, mu-law; NOT conversational speech"
     )
     return audio, texts, truth, note
 
