@@ -726,6 +726,9 @@ def main() -> None:
     print(f"load after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print()
     print(table(rows))
+    failed = [r.case for r in rows if r.verdict() != "pass"]
+    tail = f"; failing: {', '.join(failed)}" if failed else ""
+    print(f"{len(rows) - len(failed)} of {len(rows)} cases pass{tail}")
 
 
 if __name__ == "__main__":
