@@ -1,16 +1,18 @@
 """Loudness to spec in one render: analyse once, render once (gain + true-peak limiter, WAV and
 MP3 from the same process), verify once with the independent meter.
 
-1. **analyse** — the premaster (in memory) is read once by pyloudnorm (ITU-R BS.1770-4); the
-   gain to the target follows.
-2. **render** — one ffmpeg process takes the premaster's samples on stdin, applies the gain and
-   a 4×-oversampled limiter under the true-peak target less ``encode_headroom_db`` (MP3
-   encoding raises peaks), and writes both the WAV master and the MP3; ffmpeg's ``ebur128``
-   reads the rendered master on the way (its loudness range goes into the report).
-3. **verify** — the meter (pyloudnorm and a 4×-oversampled true-peak meter, code independent of
-   the renderer) reads the WAV and the decoded MP3 once each. Only an output read off aim
-   (``aim_lu``, or a true peak over the limit) gets a gain (+ limiter) correction, re-measured
-   (:func:`settle`); normally there is none.
+1. **analyse** — the premaster (in memory) is read once by the meter (ITU-R BS.1770-4
+   loudness and 4×-oversampled true peak); the gain to the target follows, and whether that
+   gain would push a true peak over the ceiling.
+2. **render** — one ffmpeg process takes the premaster's samples on stdin, applies the gain
+   and, only when the analysis says a peak would pass it, a 4×-oversampled limiter under the
+   true-peak target less ``encode_headroom_db`` (MP3 encoding raises peaks), and writes both the
+   WAV master and the MP3. A gain cannot move a true peak anywhere but up by the gain, so a
+   limiter that would never act is left out (it costs as much CPU as the MP3 encode).
+3. **verify** — the meter (code independent of the renderer) reads the WAV (loudness, true peak,
+   loudness range) and the decoded MP3 once each, side by side in two threads. Only an output
+   read off aim (``aim_lu``, or a true peak over the limit) gets a gain (+ limiter) correction,
+   re-measured (:func:`settle`); normally there is none.
 
 A gain and a limiter are what two-pass ``loudnorm`` in linear mode did, less its second decode
 and its re-measurements: the report's ``normalization`` stays "linear".
@@ -20,12 +22,10 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import shutil
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +39,7 @@ from .meter import (
     integrated_lufs,
     loudness_range,
     measure,
+    read_samples,
 )
 from .settings import WORK_RATE, MasteringSettings
 
@@ -53,7 +54,6 @@ MIN_LIMIT = 0.0625  # ffmpeg alimiter's smallest limit (−24 dBFS)
 EXCERPT_S = 10  # s per excerpt the MP3 encoder's loudness change is read on
 EXCERPTS = 3  # excerpts, spread evenly over the programme
 MAX_MP3_TRIM_DB = 1.0  # a larger reading would be a fault of the excerpt, not the encoder
-_EBUR128_LRA = re.compile(r"LRA:\s+(-?[\d.]+) LU")
 
 
 def limiter_filter(ceiling_dbtp: float, rate: int) -> str:
@@ -204,14 +204,27 @@ def settle(
 
 
 def render_args(
-    gain_db: float, wav: Path, mp3: Path, settings: MasteringSettings, mp3_trim_db: float = 0.0
+    gain_db: float,
+    wav: Path,
+    mp3: Path,
+    settings: MasteringSettings,
+    mp3_trim_db: float = 0.0,
+    peak_dbtp: float | None = None,
 ) -> list[str]:
     """One ffmpeg command: premaster (s32le stereo on stdin) → gain → true-peak limiter → the WAV
-    master (with ``ebur128`` reading it) and, ``mp3_trim_db`` louder, the MP3."""
+    master and, ``mp3_trim_db`` louder, the MP3.
+
+    ``peak_dbtp``: the premaster's true peak; when the gain (and the MP3's trim) keep it at or
+    under the ceiling, the limiter is left out. None: always limit.
+    """
     ceiling = settings.target.true_peak_dbtp - settings.encode_headroom_db
+    if peak_dbtp is not None and peak_dbtp + gain_db + max(0.0, mp3_trim_db) <= ceiling:
+        limit: float | None = None
+    else:
+        limit = ceiling
     graph = (
-        f"[0:a]{gain_filter(gain_db, ceiling, WORK_RATE)},asplit=2[w][m];"
-        f"[w]ebur128[wav];[m]volume={mp3_trim_db:.3f}dB,aresample={settings.mp3_rate}[mp3]"
+        f"[0:a]{gain_filter(gain_db, limit, WORK_RATE)},asplit=2[wav][m];"
+        f"[m]volume={mp3_trim_db:.3f}dB,aresample={settings.mp3_rate}[mp3]"
     )
     return [
         *raw_input_args("s32le", WORK_RATE, STEREO),
@@ -295,18 +308,13 @@ def mp3_loss_db(samples: np.ndarray, gain_db: float, settings: MasteringSettings
     return min(MAX_MP3_TRIM_DB, max(-MAX_MP3_TRIM_DB, loss)) if math.isfinite(loss) else 0.0
 
 
-def ebur128_lra(stderr: str) -> float:
-    """The loudness range (LU) from ffmpeg ebur128's summary; 0.0 when it printed none."""
-    found = _EBUR128_LRA.findall(stderr[stderr.rfind("Summary:") :])
-    return float(found[-1]) if found else 0.0
-
-
 def measure_both(wav: Path, mp3: Path, settings: MasteringSettings) -> tuple[Loudness, Loudness]:
-    """The meter's readings of the WAV master and the MP3, taken side by side: the MP3 in a
-    worker process (forked: nothing to re-import) while this one reads the WAV."""
-    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) as pool:
+    """The meter's readings of the WAV master (with its loudness range) and the MP3, taken side
+    by side: the MP3 in a second thread (the decode is ffmpeg's, the meter's compiled passes
+    release the GIL) while this one reads the WAV. No process is forked."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="meter") as pool:
         mp3_reading = pool.submit(measure, mp3, settings.mp3_rate, False, STEREO)
-        wav_reading = measure(wav, settings.wav_rate, lra=False, channels=STEREO)
+        wav_reading = measure(wav, settings.wav_rate, lra=True, channels=STEREO)
         return wav_reading, mp3_reading.result()
 
 
@@ -330,20 +338,21 @@ def conform(
     t = settings.target
     progress(0.5, "loudness: analysing the premaster")
     samples = segment_samples(premaster)
-    lufs = integrated_lufs(samples, WORK_RATE)
-    if not math.isfinite(lufs):
+    analysis = read_samples(samples, WORK_RATE, lra=False)
+    if not math.isfinite(analysis.integrated_lufs):
         raise AudioError("the assembled programme is silent; check the host recording")
-    gain = t.target_lufs - lufs
+    gain = t.target_lufs - analysis.integrated_lufs
     trim = mp3_loss_db(samples, gain, settings)
+    del samples
     progress(0.6, "rendering the WAV master and the MP3")
-    _, err = ffmpeg_pipe(
-        render_args(gain, wav_out, mp3_out, settings, trim),
+    ffmpeg_pipe(
+        render_args(gain, wav_out, mp3_out, settings, trim, analysis.true_peak_dbtp),
         premaster.raw_data,
         "rendering the master",
     )
-    lra = ebur128_lra(err)
     progress(0.8, "verifying the WAV master and the MP3")
     wav, mp3_reading = measure_both(wav_out, mp3_out, settings)
+    lra = wav.lra_lu
     log.info(
         "rendered at %+.2f dB (MP3 %+.2f dB more): WAV %.2f LUFS %.2f dBTP, MP3 %.2f LUFS %.2f dBTP",
         gain,

@@ -28,7 +28,7 @@ class MasterReport:
     true_peak_limit_dbtp: float
     integrated_lufs: float  # the MP3, decoded, pyloudnorm (ITU-R BS.1770-4)
     true_peak_dbtp: float  # the MP3, decoded, 4× oversampled
-    lra_lu: float  # EBU Tech 3342 loudness range of the master as rendered (ffmpeg ebur128)
+    lra_lu: float  # EBU Tech 3342 loudness range of the WAV master as rendered (the meter)
     wav_integrated_lufs: float
     wav_true_peak_dbtp: float
     duration_ms: int  # of the master (WAV)
