@@ -34,6 +34,7 @@ from .settings import WORK_RATE, MasteringSettings
 
 log = logging.getLogger(__name__)
 
+INT32 = np.iinfo(np.int32)
 DUAL_MONO_DB = 10 * math.log10(2)  # 3.01 dB: a mono read on both channels measures this much louder
 MIN_BED_MS = 500  # a shorter stretch of bed would only be a blip: leave it out
 MIN_THRESHOLD = 0.000976563  # ffmpeg acompressor/sidechaincompress threshold range: 2^-10 … 1
@@ -110,10 +111,12 @@ def level_voice(host: Path, settings: MasteringSettings) -> Voice:
         mono.tobytes(),
         "levelling the host read",
     )
-    seg = AudioSegment(data=raw, sample_width=WORK_WIDTH, frame_rate=WORK_RATE, channels=1)
+    mono_levelled = np.frombuffer(raw, dtype="<i4")
     # dual mono reads exactly DUAL_MONO_DB louder than one channel: measure one, not two
-    lufs = segment_lufs(seg) + DUAL_MONO_DB
-    return Voice(seg.set_channels(2), lufs)
+    as_float = np.multiply(mono_levelled, np.float32(2**-31), dtype=np.float32, casting="unsafe")
+    lufs = integrated_lufs(as_float, WORK_RATE) + DUAL_MONO_DB
+    stereo = np.repeat(mono_levelled, 2).tobytes()  # L R L R …: both channels the read
+    return Voice(AudioSegment(data=stereo, sample_width=WORK_WIDTH, frame_rate=WORK_RATE, channels=2), lufs)
 
 
 def prepare_voice(host: Path, work: Path, settings: MasteringSettings) -> AudioSegment:
@@ -206,13 +209,56 @@ def duck_under_voice(
 # ------------------------------------------------------------------------------- the timeline
 
 
+def frames_of(seg: AudioSegment) -> np.ndarray:
+    """A segment's samples as int32 of shape (n, channels): a view of a 32-bit segment, no copy."""
+    if seg.sample_width != WORK_WIDTH:
+        seg = seg.set_sample_width(WORK_WIDTH)
+    return np.frombuffer(seg.raw_data, dtype="<i4").reshape(-1, seg.channels)
+
+
+def segment_of(frames: np.ndarray) -> AudioSegment:
+    """int32 samples (n, channels) at the working rate as a pydub segment."""
+    data = np.ascontiguousarray(frames, dtype="<i4").tobytes()
+    return AudioSegment(data=data, sample_width=WORK_WIDTH, frame_rate=WORK_RATE, channels=frames.shape[1])
+
+
+def mix_into(out: np.ndarray, part: np.ndarray, at: int) -> None:
+    """Add ``part`` into ``out`` from frame ``at``, as pydub's ``overlay`` does: cut to ``out``'s
+    length, sums saturating at the 32-bit limits. Only the overlapped frames are touched."""
+    part = part[: max(0, len(out) - at)]
+    region = out[at : at + len(part)]
+    np.clip(region.astype(np.int64) + part, INT32.min, INT32.max, out=region, casting="unsafe")
+
+
+def _on_timeline(seg: AudioSegment, at_ms: int, total_ms: int) -> AudioSegment:
+    out = np.zeros((total_ms * WORK_RATE // 1000, seg.channels), dtype="<i4")
+    mix_into(out, frames_of(seg), at_ms * WORK_RATE // 1000)
+    return segment_of(out)
+
+
 @dataclass(frozen=True)
 class Assembly:
+    """The premaster and its parts. The read and the bed are kept as they are, with where they
+    start: placing each on a full-length timeline of its own would copy the whole programme
+    twice more for a figure that only needs the part under the bed."""
+
     premaster: AudioSegment  # everything mixed
-    voice: AudioSegment  # the levelled read alone, on the master's timeline
-    bed: AudioSegment | None  # the ducked bed alone, on the master's timeline
+    read: AudioSegment  # the levelled read, from intro_ms
+    ducked_bed: AudioSegment | None  # the ducked, faded bed, from outro_start_ms
     intro_ms: int  # the read starts here
     outro_start_ms: int | None  # the bed starts here
+
+    @property
+    def voice(self) -> AudioSegment:
+        """The levelled read alone, on the master's timeline."""
+        return _on_timeline(self.read, self.intro_ms, len(self.premaster))
+
+    @property
+    def bed(self) -> AudioSegment | None:
+        """The ducked bed alone, on the master's timeline."""
+        if self.ducked_bed is None or self.outro_start_ms is None:
+            return None
+        return _on_timeline(self.ducked_bed, self.outro_start_ms, len(self.premaster))
 
 
 def bed_start_in_read(
@@ -276,23 +322,21 @@ def assemble(
     total = (
         intro_ms + len(voice) + (settings.outro_tail_ms if settings.outro_bed is not None else 0)
     )
-    timeline = silence(total)
-    voice_track = timeline.overlay(voice, position=intro_ms)
-    mix = voice_track if sting is None else voice_track.overlay(sting, position=0)
+    per_ms = WORK_RATE // 1000
+    mix = np.zeros((total * per_ms, voice.channels), dtype="<i4")  # the timeline, as pydub's ms
+    read = frames_of(voice)[: len(mix) - intro_ms * per_ms]
+    mix[intro_ms * per_ms : intro_ms * per_ms + len(read)] = read  # silence there: a copy, no sum
+    if sting is not None:
+        mix_into(mix, frames_of(sting), 0)
     offset = bed_start_in_read(len(voice), credits_start_ms, settings)
     outro_start = intro_ms + offset
     if settings.outro_bed is None or total - outro_start < MIN_BED_MS:
-        return Assembly(mix, voice_track, None, intro_ms, None)
+        return Assembly(segment_of(mix), voice, None, intro_ms, None)
     bed = _ducked_bed(
         settings.outro_bed, voice, voice_lufs, total - outro_start, offset, settings, work
     )
-    return Assembly(
-        mix.overlay(bed, position=outro_start),
-        voice_track,
-        timeline.overlay(bed, position=outro_start),
-        intro_ms,
-        outro_start,
-    )
+    mix_into(mix, frames_of(bed), outro_start * per_ms)
+    return Assembly(segment_of(mix), voice, bed, intro_ms, outro_start)
 
 
 # ------------------------------------------------------------------------------- ducking figure
@@ -337,12 +381,19 @@ def bed_under_voice_db(
 
     ``read_spans_ms`` are in host-read time; without them speech is found from the voice's level.
     """
-    if asm.bed is None or asm.outro_start_ms is None:
+    if asm.ducked_bed is None or asm.outro_start_ms is None:
         return None
-    voice, bed = segment_samples(asm.voice), segment_samples(asm.bed)
     if read_spans_ms is None:
-        spans = speech_spans_from_voice(voice, WORK_RATE)
+        spans = speech_spans_from_voice(segment_samples(asm.voice), WORK_RATE)
     else:
         spans = [(s + asm.intro_ms, e + asm.intro_ms) for s, e in read_spans_ms]
-    under_bed = [(max(s, asm.outro_start_ms), e) for s, e in spans if e > asm.outro_start_ms]
+    start = asm.outro_start_ms
+    # only the part under the bed (master time from ``start``): the read there, and the bed
+    bed = segment_samples(asm.ducked_bed)
+    voice = np.zeros_like(bed)
+    read = frames_of(asm.read)
+    first = (start - asm.intro_ms) * WORK_RATE // 1000
+    part = read[first : first + len(bed)]
+    voice[: len(part)] = part / np.float32(2**31)
+    under_bed = [(max(s, start) - start, e - start) for s, e in spans if e > start]
     return voice_to_bed_db(voice, bed, WORK_RATE, under_bed)

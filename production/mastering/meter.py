@@ -88,10 +88,8 @@ def _weighted_energy_at(
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _block_peak(  # pragma: no cover - numba
-    xpad: np.ndarray, phases: np.ndarray, start: int, size: int, buf: np.ndarray
-) -> float:
-    """Largest |value| of every phase's outputs ``start`` … ``start + size − 1``."""
+def _block_peak(window: np.ndarray, phases: np.ndarray, size: int, buf: np.ndarray) -> float:  # pragma: no cover
+    """Largest |value| of every phase's first ``size`` outputs over ``window`` (contiguous)."""
     taps = phases.shape[1]
     peak = np.float32(0.0)
     for r in range(phases.shape[0]):
@@ -100,40 +98,49 @@ def _block_peak(  # pragma: no cover - numba
         for k in range(taps):
             c = phases[r, k]
             for i in range(size):
-                buf[i] += c * xpad[start + i + k]
+                buf[i] += c * window[i + k]
         for i in range(size):
             peak = max(peak, abs(buf[i]))
     return float(peak)
 
 
 @njit(cache=True, nogil=True)
-def _peak_abs(xpad: np.ndarray, phases: np.ndarray, bound: float, block: int) -> float:  # pragma: no cover - numba
-    """Largest |value| of the polyphase interpolation of one zero-padded channel.
+def _peak_abs(x: np.ndarray, phases: np.ndarray, bound: float, block: int) -> float:  # pragma: no cover - numba
+    """Largest |value| of the polyphase interpolation of each channel of ``x`` (n, channels).
 
-    ``phases`` (OVERSAMPLE, taps), each row reversed: output q of phase r is
-    Σ_i phases[r, i] · xpad[q + i], for q in [0, len(xpad) − taps]. No output of a block can
-    exceed ``bound`` (the largest Σ|tap| of a row) × the largest |input| it reads, so a block
-    whose inputs are all below peak / bound is skipped: the result is the full computation's.
-    The block holding the largest sample goes first, so the peak is high from the start.
+    ``phases`` (OVERSAMPLE, taps), each row reversed; with ``half`` = taps // 2 zeros before and
+    after a channel (xpad), output q of phase r is Σ_i phases[r, i] · xpad[q + i], q in [0, n).
+    No output of a block can exceed ``bound`` (the largest Σ|tap| of a row) × the largest
+    |input| it reads, so a block whose inputs are all below peak / bound is skipped: the result
+    is the full computation's. The block holding the loudest sample goes first, so the peak is
+    high from the start; only the blocks computed are copied (channel samples are strided).
     """
+    n, channels = x.shape
     taps = phases.shape[1]
-    n = len(xpad) - taps + 1
+    half = taps // 2
     buf = np.empty(block, np.float32)
-    loudest = 0
-    for i in range(len(xpad)):
-        if abs(xpad[i]) > abs(xpad[loudest]):
-            loudest = i
-    first = max(0, min(n - 1, loudest - taps // 2)) // block * block
-    peak = _block_peak(xpad, phases, first, min(block, n - first), buf)
-    for start in range(0, n, block):
-        size = min(block, n - start)
-        if start == first:
-            continue
-        reach = 0.0
-        for i in range(start, start + size + taps - 1):
-            reach = max(reach, abs(xpad[i]))
-        if reach * bound > peak:
-            peak = max(peak, _block_peak(xpad, phases, start, size, buf))
+    window = np.zeros(block + taps - 1, np.float32)
+    peak = 0.0
+    for c in range(channels):
+        loudest = 0
+        for i in range(n):
+            if abs(x[i, c]) > abs(x[loudest, c]):
+                loudest = i
+        first = loudest // block * block
+        for turn in range(-1, (n + block - 1) // block):
+            start = first if turn < 0 else turn * block
+            if turn >= 0 and start == first:
+                continue
+            size = min(block, n - start)
+            lo, hi = start - half, start + size + half  # xpad[start : start + size + taps - 1]
+            reach = 0.0
+            for i in range(max(0, lo), min(n, hi)):
+                reach = max(reach, abs(x[i, c]))
+            if turn >= 0 and reach * bound <= peak:
+                continue
+            for i in range(lo, hi):
+                window[i - lo] = x[i, c] if 0 <= i < n else 0.0
+            peak = max(peak, _block_peak(window, phases, size, buf))
     return peak
 
 
@@ -173,7 +180,9 @@ def _block_energies(
     samples: np.ndarray, rate: int, spans: list[tuple[np.ndarray, np.ndarray]]
 ) -> list[np.ndarray]:
     """Σ_c w_c · mean square of the K-weighted signal over each block of each span list."""
-    x = np.ascontiguousarray(samples.reshape(len(samples), -1), dtype=np.float32)
+    x = samples.reshape(len(samples), -1)
+    if x.dtype != np.float32:
+        x = x.astype(np.float32)
     coef, gain = _k_filter(rate)
     weights = np.array(CHANNEL_WEIGHTS[: x.shape[1]]) * gain * gain
     flat = np.concatenate([np.clip(b, 0, len(x)) for lo, hi in spans for b in (lo, hi)])
@@ -244,11 +253,9 @@ def true_peak_dbtp(samples: np.ndarray, rate: int, chunk: int = TP_BLOCK) -> flo
     phases = _tp_phases()
     bound = float(np.abs(phases).sum(axis=1).max()) * (1 + 1e-6)  # float32 sums: a hair of margin
     x = samples.reshape(len(samples), -1)
-    pad = np.zeros(TP_HALF, dtype=np.float32)
-    peak = 0.0
-    for c in range(x.shape[1]):
-        xpad = np.concatenate([pad, x[:, c].astype(np.float32), pad])
-        peak = max(peak, _peak_abs(xpad, phases, bound, max(1, chunk)))
+    if x.dtype != np.float32:
+        x = x.astype(np.float32)
+    peak = _peak_abs(x, phases, bound, max(1, chunk)) if len(x) else 0.0
     return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
