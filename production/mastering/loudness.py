@@ -29,17 +29,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from pydub import AudioSegment
 
 from ..errors import AudioError, RenderError
-from .media import decode_float, ffmpeg, ffmpeg_pipe, raw_input_args, segment_samples
+from .media import decode_float, ffmpeg, ffmpeg_pipe, full_scale, raw_input_args
 from .meter import (
     OVERSAMPLE,
     Loudness,
     integrated_lufs,
     loudness_range,
     measure,
-    read_samples,
+    true_peak_dbtp,
 )
 from .settings import WORK_RATE, MasteringSettings
 
@@ -217,11 +216,7 @@ def render_args(
     ``peak_dbtp``: the premaster's true peak; when the gain (and the MP3's trim) keep it at or
     under the ceiling, the limiter is left out. None: always limit.
     """
-    ceiling = settings.target.true_peak_dbtp - settings.encode_headroom_db
-    if peak_dbtp is not None and peak_dbtp + gain_db + max(0.0, mp3_trim_db) <= ceiling:
-        limit: float | None = None
-    else:
-        limit = ceiling
+    limit = render_ceiling(gain_db, settings, mp3_trim_db, peak_dbtp)
     graph = (
         f"[0:a]{gain_filter(gain_db, limit, WORK_RATE)},asplit=2[wav][m];"
         f"[m]volume={mp3_trim_db:.3f}dB,aresample={settings.mp3_rate}[mp3]"
@@ -243,6 +238,51 @@ def render_args(
         str(wav),
         "-map",
         "[mp3]",
+        "-map_metadata",
+        "-1",
+        "-ac",
+        str(settings.channels),
+        *mp3_codec_args(settings),
+        str(mp3),
+    ]
+
+
+def render_ceiling(
+    gain_db: float, settings: MasteringSettings, mp3_trim_db: float = 0.0, peak_dbtp: float | None = None
+) -> float | None:
+    """The render's limiter ceiling (dBTP), or None when the analysed true peak ``peak_dbtp``
+    stays at or under it after the gain (and the MP3's trim): a gain moves every peak by itself
+    only, so such a limiter could never act. ``peak_dbtp`` None: not analysed, always limit."""
+    ceiling = settings.target.true_peak_dbtp - settings.encode_headroom_db
+    if peak_dbtp is not None and peak_dbtp + gain_db + max(0.0, mp3_trim_db) <= ceiling:
+        return None
+    return ceiling
+
+
+def wav_args(gain_db: float, wav: Path, settings: MasteringSettings) -> list[str]:
+    """premaster (s32le stereo on stdin) → gain → the WAV master (no limiter: see render_ceiling)."""
+    return [
+        *raw_input_args("s32le", WORK_RATE, STEREO),
+        "-af",
+        gain_filter(gain_db, None, WORK_RATE),
+        "-ar",
+        str(settings.wav_rate),
+        "-ac",
+        str(settings.channels),
+        "-c:a",
+        settings.wav_codec,
+        "-f",
+        "wav",
+        str(wav),
+    ]
+
+
+def mp3_args(gain_db: float, mp3: Path, settings: MasteringSettings) -> list[str]:
+    """premaster (s32le stereo on stdin) → gain → the MP3 (no limiter: see render_ceiling)."""
+    return [
+        *raw_input_args("s32le", WORK_RATE, STEREO),
+        "-af",
+        f"{gain_filter(gain_db, None, WORK_RATE)},aresample={settings.mp3_rate}",
         "-map_metadata",
         "-1",
         "-ac",
@@ -284,7 +324,7 @@ def mp3_loss_db(samples: np.ndarray, gain_db: float, settings: MasteringSettings
     else:
         starts = [len(samples) * (k + 1) // (EXCERPTS + 1) - span // 2 for k in range(EXCERPTS)]
         part = np.concatenate([samples[a : a + span] for a in starts])
-    part = (part * np.float32(10 ** (gain_db / 20))).astype(np.float32)
+    part = (part * np.float32(full_scale(samples.dtype) * 10 ** (gain_db / 20))).astype(np.float32)
     encoded, _ = ffmpeg_pipe(
         [
             *raw_input_args("f32le", WORK_RATE, STEREO),
@@ -327,31 +367,40 @@ class Conformed:
 
 
 def conform(
-    premaster: AudioSegment,
+    premaster: np.ndarray,
     wav_out: Path,
     mp3_out: Path,
     work: Path,
     settings: MasteringSettings,
     progress: ProgressFn,
 ) -> Conformed:
-    """Premaster (48 kHz stereo segment) → WAV master and MP3, each read on aim by the meter."""
+    """Premaster (int32 stereo frames at 48 kHz) → WAV master and MP3, each read on aim by the
+    meter."""
     t = settings.target
     progress(0.5, "loudness: analysing the premaster")
-    samples = segment_samples(premaster)
-    analysis = read_samples(samples, WORK_RATE, lra=False)
-    if not math.isfinite(analysis.integrated_lufs):
+    lufs = integrated_lufs(premaster, WORK_RATE)
+    if not math.isfinite(lufs):
         raise AudioError("the assembled programme is silent; check the host recording")
-    gain = t.target_lufs - analysis.integrated_lufs
-    trim = mp3_loss_db(samples, gain, settings)
-    del samples
-    progress(0.6, "rendering the WAV master and the MP3")
-    ffmpeg_pipe(
-        render_args(gain, wav_out, mp3_out, settings, trim, analysis.true_peak_dbtp),
-        premaster.raw_data,
-        "rendering the master",
-    )
-    progress(0.8, "verifying the WAV master and the MP3")
-    wav, mp3_reading = measure_both(wav_out, mp3_out, settings)
+    gain = t.target_lufs - lufs
+    data = np.ascontiguousarray(premaster, dtype="<i4").data.cast("B")
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="master") as beside:
+        # the true peak (compiled, no GIL) beside the MP3 excerpts (ffmpeg)
+        peak = beside.submit(true_peak_dbtp, premaster, WORK_RATE)
+        trim = mp3_loss_db(premaster, gain, settings)
+        ceiling = render_ceiling(gain, settings, trim, peak.result())
+        progress(0.6, "rendering the WAV master and the MP3")
+        if ceiling is not None:  # one process: the limiter runs once for both outputs
+            ffmpeg_pipe(render_args(gain, wav_out, mp3_out, settings, trim), data, "rendering the master")
+            progress(0.8, "verifying the WAV master and the MP3")
+            wav, mp3_reading = measure_both(wav_out, mp3_out, settings)
+        else:  # two processes: the WAV is written and verified while LAME encodes the MP3
+            encoding = beside.submit(ffmpeg_pipe, mp3_args(gain + trim, mp3_out, settings), data, "encoding the MP3")
+            ffmpeg_pipe(wav_args(gain, wav_out, settings), data, "writing the WAV master")
+            progress(0.7, "verifying the WAV master while the MP3 encodes")
+            wav = measure(wav_out, settings.wav_rate, lra=True, channels=STEREO)
+            encoding.result()
+            progress(0.8, "verifying the MP3")
+            mp3_reading = measure(mp3_out, settings.mp3_rate, lra=False, channels=STEREO)
     lra = wav.lra_lu
     log.info(
         "rendered at %+.2f dB (MP3 %+.2f dB more): WAV %.2f LUFS %.2f dBTP, MP3 %.2f LUFS %.2f dBTP",

@@ -44,7 +44,7 @@ def _widen(*pipes: IO[bytes]) -> None:
                 pass
 
 
-def run_piped(cmd: Sequence[str], data: bytes | None = None) -> tuple[int, bytes, bytes]:
+def run_piped(cmd: Sequence[str], data: bytes | memoryview | None = None) -> tuple[int, bytes, bytes]:
     """Run ``cmd`` with ``data`` on its stdin (None: no stdin); return (exit status, stdout,
     stderr). A thread writes stdin in one call and another drains stderr, so neither side waits
     on small chunks (``subprocess.run(input=…)`` writes 4 KiB at a time from a poll loop)."""
@@ -100,7 +100,7 @@ def ffmpeg(args: Sequence[str], what: str) -> str:
     return err
 
 
-def ffmpeg_pipe(args: Sequence[str], data: bytes, what: str) -> tuple[bytes, str]:
+def ffmpeg_pipe(args: Sequence[str], data: bytes | memoryview, what: str) -> tuple[bytes, str]:
     """Run ffmpeg with ``data`` on its stdin (``pipe:0``); return its stdout and its stderr.
 
     Samples already in memory go to ffmpeg this way instead of through a temporary file and a
@@ -154,6 +154,12 @@ def load_segment(path: Path, channels: int = 2) -> AudioSegment:
     """Any ffmpeg-readable file as a 48 kHz 32-bit pydub segment."""
     raw, _, _ = decode_raw(path, WORK_RATE, channels, fmt="s32le")
     return AudioSegment(data=raw, sample_width=WORK_WIDTH, frame_rate=WORK_RATE, channels=channels)
+
+
+def full_scale(dtype: np.dtype) -> float:
+    """The factor that brings samples of ``dtype`` to ±1.0: 1 for floats, 2^-(bits-1) for ints."""
+    dtype = np.dtype(dtype)
+    return 1.0 / 2 ** (8 * dtype.itemsize - 1) if dtype.kind == "i" else 1.0
 
 
 def segment_samples(seg: AudioSegment) -> np.ndarray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -20,7 +21,7 @@ import pyloudnorm
 from numba import njit
 from scipy.signal import firwin
 
-from .media import decode_float
+from .media import decode_float, full_scale
 
 OVERSAMPLE = 4  # ITU-R BS.1770-4 Annex 2: true peak by 4× oversampling (for 48 kHz material)
 ABSOLUTE_GATE_LUFS = -70.0  # ITU-R BS.1770-4 absolute gate: nothing quieter is measured
@@ -58,7 +59,7 @@ def _weighted_energy_at(
 ) -> np.ndarray:  # pragma: no cover - numba
     """Cumulative channel-weighted energy of the K-weighted signal at each of ``marks``.
 
-    ``x`` (n, channels) float32; ``coef`` (stages, 5): b0 b1 b2 a1 a2 of each biquad (a0 = 1),
+    ``x`` (n, channels), float or integer; ``coef`` (stages, 5): b0 b1 b2 a1 a2 of each biquad (a0 = 1),
     run in series as ``scipy.signal.lfilter`` runs them (direct form II transposed, float64);
     ``marks`` ascending sample indices in [0, n]: out[i] = Σ_{t < marks[i]} Σ_c w_c y_c[t]².
     """
@@ -124,7 +125,7 @@ def _peak_abs(x: np.ndarray, phases: np.ndarray, bound: float, block: int) -> fl
     for c in range(channels):
         loudest = 0
         for i in range(n):
-            if abs(x[i, c]) > abs(x[loudest, c]):
+            if abs(np.float64(x[i, c])) > abs(np.float64(x[loudest, c])):
                 loudest = i
         first = loudest // block * block
         for turn in range(-1, (n + block - 1) // block):
@@ -135,11 +136,11 @@ def _peak_abs(x: np.ndarray, phases: np.ndarray, bound: float, block: int) -> fl
             lo, hi = start - half, start + size + half  # xpad[start : start + size + taps - 1]
             reach = 0.0
             for i in range(max(0, lo), min(n, hi)):
-                reach = max(reach, abs(x[i, c]))
+                reach = max(reach, abs(np.float64(x[i, c])))
             if turn >= 0 and reach * bound <= peak:
                 continue
             for i in range(lo, hi):
-                window[i - lo] = x[i, c] if 0 <= i < n else 0.0
+                window[i - lo] = np.float32(x[i, c]) if 0 <= i < n else np.float32(0.0)
             peak = max(peak, _block_peak(window, phases, size, buf))
     return peak
 
@@ -176,15 +177,25 @@ def _blocks(n: int, rate: int, block_s: float, overlap: float) -> tuple[np.ndarr
     return lo, hi
 
 
+def _frames(samples: np.ndarray) -> tuple[np.ndarray, float]:
+    """(n, channels) samples as the kernels read them, and the factor to full scale (±1.0).
+
+    float32 and 16/32-bit integers are read as they are (no converted copy of the programme);
+    other floats become float32.
+    """
+    x = samples.reshape(len(samples), -1)
+    if x.dtype in (np.int16, np.int32):
+        return x, full_scale(x.dtype)
+    return (x if x.dtype == np.float32 else x.astype(np.float32)), 1.0
+
+
 def _block_energies(
     samples: np.ndarray, rate: int, spans: list[tuple[np.ndarray, np.ndarray]]
 ) -> list[np.ndarray]:
     """Σ_c w_c · mean square of the K-weighted signal over each block of each span list."""
-    x = samples.reshape(len(samples), -1)
-    if x.dtype != np.float32:
-        x = x.astype(np.float32)
+    x, scale = _frames(samples)
     coef, gain = _k_filter(rate)
-    weights = np.array(CHANNEL_WEIGHTS[: x.shape[1]]) * gain * gain
+    weights = np.array(CHANNEL_WEIGHTS[: x.shape[1]]) * (gain * scale) ** 2
     flat = np.concatenate([np.clip(b, 0, len(x)) for lo, hi in spans for b in (lo, hi)])
     marks, where = np.unique(flat, return_inverse=True)
     energy = _weighted_energy_at(x, coef, weights, marks)[where]
@@ -243,7 +254,8 @@ def _loudness_and_range(samples: np.ndarray, rate: int, lra: bool) -> tuple[floa
 
 def integrated_lufs(samples: np.ndarray, rate: int) -> float:
     """Gated integrated loudness (BS.1770-4, as pyloudnorm reads it); -inf when nothing passes
-    the gate or the signal is shorter than one block."""
+    the gate or the signal is shorter than one block. ``samples``: (n,) or (n, channels), float
+    in ±1.0 or 16/32-bit integers (read at their full scale) — the same for every function here."""
     return _loudness_and_range(samples, rate, lra=False)[0]
 
 
@@ -252,10 +264,8 @@ def true_peak_dbtp(samples: np.ndarray, rate: int, chunk: int = TP_BLOCK) -> flo
     (blocks that cannot hold the peak are skipped)."""
     phases = _tp_phases()
     bound = float(np.abs(phases).sum(axis=1).max()) * (1 + 1e-6)  # float32 sums: a hair of margin
-    x = samples.reshape(len(samples), -1)
-    if x.dtype != np.float32:
-        x = x.astype(np.float32)
-    peak = _peak_abs(x, phases, bound, max(1, chunk)) if len(x) else 0.0
+    x, scale = _frames(samples)
+    peak = _peak_abs(x, phases, bound, max(1, chunk)) * scale if len(x) else 0.0
     return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
@@ -267,9 +277,12 @@ def loudness_range(samples: np.ndarray, rate: int) -> float:
 
 
 def read_samples(samples: np.ndarray, rate: int, lra: bool = True) -> Loudness:
-    """Loudness, true peak and (unless ``lra`` is False) LRA of samples already in memory."""
-    lufs, lra_lu = _loudness_and_range(samples, rate, lra)
-    return Loudness(lufs, true_peak_dbtp(samples, rate), lra_lu, len(samples) * 1000 // rate)
+    """Loudness, true peak and (unless ``lra`` is False) LRA of samples already in memory; the
+    true peak in a second thread (both passes are compiled and let go of the GIL)."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="true-peak") as beside:
+        peak = beside.submit(true_peak_dbtp, samples, rate)
+        lufs, lra_lu = _loudness_and_range(samples, rate, lra)
+        return Loudness(lufs, peak.result(), lra_lu, len(samples) * 1000 // rate)
 
 
 def measure(
