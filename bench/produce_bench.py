@@ -13,7 +13,7 @@ after the other on the same machine:
 * the loudness check: the MP3 and WAV master read by pyloudnorm (the project's meter) and by
   ffmpeg's ``ebur128`` filter (``peak=true``), side by side.
 
-CPU seconds (user + sys, this process and its finished children: ffmpeg, the meter's worker)
+CPU seconds (user + sys, this process and its threads, and its finished children: ffmpeg)
 are printed beside wall seconds: on a shared machine they move far less. Ratios hold on a
 shared machine where seconds do not: the issue-19 targets are produce ≤ 0.2×
 the episode's duration, master ≤ 3× the MP3 floor, video ≤ 0.1× the duration.
@@ -52,7 +52,7 @@ FF = ["ffmpeg", "-nostdin", "-v", "error", "-y"]
 
 
 def cpu_s() -> float:
-    """CPU seconds (user + sys) of this process and of its finished children (ffmpeg, workers)."""
+    """CPU seconds (user + sys) of this process (all its threads) and of its finished children."""
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
