@@ -14,7 +14,7 @@ from pydub import AudioSegment
 
 from production.errors import RenderError
 from production.mastering import MasteringSettings
-from production.mastering.loudness import gain_and_limit, mp3_loss_db, render_args, settle
+from production.mastering.loudness import conform, gain_and_limit, mp3_loss_db, render_args, render_ceiling, settle
 from production.mastering.media import ffmpeg_pipe, segment_samples
 from production.mastering.meter import true_peak_dbtp
 from tests.mastering.conftest import decoded, ebur128_true_peak
@@ -130,3 +130,21 @@ def test_the_mp3_gets_the_gain_the_encoder_takes_away(tmp_path: Path) -> None:
     ffmpeg_pipe(render_args(3.0, wav, mp3, settings, trim), seg.raw_data, "test render")
     assert abs(trim) <= 1.0
     assert lufs_of(mp3) == pytest.approx(lufs_of(wav), abs=settings.aim_lu)
+
+
+@pytest.mark.parametrize("spikes", [False, True], ids=["gain-only", "limited"])
+def test_conform_puts_both_outputs_on_target_with_and_without_the_limiter(tmp_path: Path, spikes: bool) -> None:
+    """Both render paths: two processes when the gain leaves every peak under the ceiling, one
+    process with the limiter when clicks would pass it."""
+    src = speechlike(tmp_path / "in.wav", -19.0, spikes=spikes, seconds=20)
+    frames = np.frombuffer(AudioSegment.from_wav(src).set_sample_width(4).raw_data, dtype="<i4").reshape(-1, 2)
+    settings = MasteringSettings()
+    peak = true_peak_dbtp(frames, RATE)
+    assert (render_ceiling(3.0, settings, 0.3, peak) is not None) == spikes
+    wav, mp3 = tmp_path / "out.wav", tmp_path / "out.mp3"
+    done = conform(frames, wav, mp3, tmp_path, settings, lambda fraction, message: None)
+    for path, reading in ((wav, done.wav), (mp3, done.mp3)):
+        assert lufs_of(path) == pytest.approx(-16.0, abs=settings.tolerance_lu)
+        assert reading.integrated_lufs == pytest.approx(lufs_of(path), abs=1e-3)
+        assert ebur128_true_peak(path) <= -1.0
+    assert done.wav.lra_lu > 0.0
