@@ -10,10 +10,10 @@ after the other on the same machine:
 * the floors: plain ffmpeg encoding only the MP3 (44.1 kHz CBR 192k stereo) from the host
   read, and only an MP4 of the looped background (H.264 High veryfast crf 20 stillimage at the
   show's 12.5 fps, AAC 48 kHz, +faststart), same duration;
-* the loudness check: the MP3 and WAV master read by pyloudnorm (the project's meter) and by
-  ffmpeg's ``ebur128`` filter (``peak=true``), side by side.
+* the loudness check: the MP3 and WAV master read by the project's meter, by pyloudnorm itself
+  and by ffmpeg's ``ebur128`` filter (``peak=true``), side by side.
 
-CPU seconds (user + sys, this process and its finished children: ffmpeg, the meter's worker)
+CPU seconds (user + sys, this process and its threads, and its finished children: ffmpeg)
 are printed beside wall seconds: on a shared machine they move far less. Ratios hold on a
 shared machine where seconds do not: the issue-19 targets are produce ≤ 0.2×
 the episode's duration, master ≤ 3× the MP3 floor, video ≤ 0.1× the duration.
@@ -44,6 +44,7 @@ from production.audio import probe  # noqa: E402
 from production.demo import default_sample, synthesise_host_read  # noqa: E402
 from production.episode import load_episode  # noqa: E402
 from production.mastering import measure_loudness  # noqa: E402
+from production.mastering.media import decode_float  # noqa: E402
 from production.pipeline import ProduceOptions, produce_episode  # noqa: E402
 
 BACKGROUND = ROOT / "assets" / "artwork" / "background.png"
@@ -52,7 +53,7 @@ FF = ["ffmpeg", "-nostdin", "-v", "error", "-y"]
 
 
 def cpu_s() -> float:
-    """CPU seconds (user + sys) of this process and of its finished children (ffmpeg, workers)."""
+    """CPU seconds (user + sys) of this process (all its threads) and of its finished children."""
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
@@ -116,6 +117,14 @@ def ebur128(path: Path) -> tuple[float, float]:
     return lufs, peak
 
 
+def pyloudnorm_lufs(path: Path) -> float:
+    """pyloudnorm's own integrated loudness of the decoded file (the meter's reference)."""
+    import pyloudnorm
+
+    samples, rate = decode_float(path)
+    return float(pyloudnorm.Meter(rate).integrated_loudness(samples.astype("float64")))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=7.0, help="episode length to aim for (default 7)")
@@ -151,7 +160,7 @@ def main() -> None:
         duration_s = probe(mp3).duration_ms / 1000
         mp3_floor = timed(lambda: floor_mp3(ep.host_audio, Path(tmp)), cpu, "mp3")
         mp4_floor = timed(lambda: floor_mp4(ep.host_audio, Path(tmp), duration_s), cpu, "mp4")
-        meters = {p.suffix: (measure_loudness(p), ebur128(p)) for p in (mp3, wav)}
+        meters = {p.suffix: (measure_loudness(p), pyloudnorm_lufs(p), ebur128(p)) for p in (mp3, wav)}
     machine = f"{platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores"
     print(f"{date.today()} · {machine} · episode {duration_s:.0f} s · one run, side by side\n")
     print("| stage | wall s | × episode | CPU s |")
@@ -167,11 +176,11 @@ def main() -> None:
             f"\nmaster / MP3 floor: {stages['master'] / mp3_floor:.2f}x wall, "
             f"{cpu['master'] / max(cpu['mp3'], 1e-9):.2f}x CPU"
         )
-    print("\n| file | pyloudnorm LUFS | ebur128 LUFS | Δ LU | meter dBTP | ebur128 dBTP |")
-    print("|---|---|---|---|---|---|")
-    for suffix, (ours, (lufs, peak)) in meters.items():
+    print("\n| file | meter LUFS | pyloudnorm LUFS | ebur128 LUFS | Δ LU | meter dBTP | ebur128 dBTP |")
+    print("|---|---|---|---|---|---|---|")
+    for suffix, (ours, reference, (lufs, peak)) in meters.items():
         print(
-            f"| {suffix} | {ours.integrated_lufs:.2f} | {lufs:.2f} | {abs(ours.integrated_lufs - lufs):.2f} "
+            f"| {suffix} | {ours.integrated_lufs:.2f} | {reference:.2f} | {lufs:.2f} | {abs(reference - lufs):.2f} "
             f"| {ours.true_peak_dbtp:.2f} | {peak:.2f} |"
         )
 

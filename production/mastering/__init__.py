@@ -8,12 +8,14 @@ Steps, in order (each reported through ``progress``):
 2. **assembly** (pydub) — the intro sting, then the read from ``intro_ms``; the outro bed comes
    in under the credits, ducked under the voice by ``sidechaincompress`` keyed by the voice,
    runs on after the read and fades out.
-3. **loudness** (``loudness``) — the premaster is measured once; one ffmpeg process applies the
-   gain and a 4×-oversampled true-peak limiter and writes the WAV master and the MP3 (the MP3
-   branch carrying the encoder's own loudness loss, read on short excerpts first).
-4. **verify** (``meter``) — pyloudnorm (ITU-R BS.1770-4) and a 4×-oversampled true-peak meter
-   read the WAV master and the decoded MP3 once each; a gain (+ limiter) correction runs only on
-   an output read off aim.
+3. **loudness** (``loudness``) — the premaster is measured once (loudness and true peak); one
+   ffmpeg process applies the gain (and a 4×-oversampled true-peak limiter, only when the gain
+   would push a peak past the ceiling) and writes the WAV master and the MP3 (the MP3 branch
+   carrying the encoder's own loudness loss, read on short excerpts first).
+4. **verify** (``meter``) — the meter (ITU-R BS.1770-4 loudness as pyloudnorm reads it, a
+   4×-oversampled true peak, the Tech 3342 loudness range) reads the WAV master and the decoded
+   MP3 once each, in two threads; a gain (+ limiter) correction runs only on an output read off
+   aim.
 5. **tags** — ID3v2.4 with chapters, cover, lyrics and credits (``production.tags``).
 
 Time bases: chapters, speech spans and the credits' start given to :func:`master` are in

@@ -34,6 +34,8 @@ from .settings import WORK_RATE, MasteringSettings
 
 log = logging.getLogger(__name__)
 
+INT32 = np.iinfo(np.int32)
+STEREO = 2  # the master's channels
 DUAL_MONO_DB = 10 * math.log10(2)  # 3.01 dB: a mono read on both channels measures this much louder
 MIN_BED_MS = 500  # a shorter stretch of bed would only be a blip: leave it out
 MIN_THRESHOLD = 0.000976563  # ffmpeg acompressor/sidechaincompress threshold range: 2^-10 … 1
@@ -86,8 +88,13 @@ def voice_filter(settings: MasteringSettings, gain_db: float) -> str:
 
 @dataclass(frozen=True)
 class Voice:
-    segment: AudioSegment  # the levelled read, stereo (dual mono), 48 kHz 32-bit
+    frames: np.ndarray  # the levelled read, int32 (n, 1) at 48 kHz: both channels of the master
     lufs: float  # its integrated loudness as stereo (the mono reading + DUAL_MONO_DB)
+
+    @property
+    def segment(self) -> AudioSegment:
+        """The levelled read as a stereo (dual-mono) 48 kHz 32-bit segment."""
+        return segment_of(np.repeat(self.frames, 2, axis=1))
 
 
 def level_voice(host: Path, settings: MasteringSettings) -> Voice:
@@ -107,13 +114,12 @@ def level_voice(host: Path, settings: MasteringSettings) -> Voice:
             "s32le",
             "pipe:1",
         ],
-        mono.tobytes(),
+        np.ascontiguousarray(mono).data.cast("B"),
         "levelling the host read",
     )
-    seg = AudioSegment(data=raw, sample_width=WORK_WIDTH, frame_rate=WORK_RATE, channels=1)
+    levelled = np.frombuffer(raw, dtype="<i4").reshape(-1, 1)
     # dual mono reads exactly DUAL_MONO_DB louder than one channel: measure one, not two
-    lufs = segment_lufs(seg) + DUAL_MONO_DB
-    return Voice(seg.set_channels(2), lufs)
+    return Voice(levelled, integrated_lufs(levelled, WORK_RATE) + DUAL_MONO_DB)
 
 
 def prepare_voice(host: Path, work: Path, settings: MasteringSettings) -> AudioSegment:
@@ -206,13 +212,64 @@ def duck_under_voice(
 # ------------------------------------------------------------------------------- the timeline
 
 
+def frames_of(seg: AudioSegment | np.ndarray) -> np.ndarray:
+    """A segment's samples as int32 of shape (n, channels): a view of a 32-bit segment, no copy.
+    Frames already (an int32 array) pass as they are."""
+    if isinstance(seg, np.ndarray):
+        return seg
+    if seg.sample_width != WORK_WIDTH:
+        seg = seg.set_sample_width(WORK_WIDTH)
+    return np.frombuffer(seg.raw_data, dtype="<i4").reshape(-1, seg.channels)
+
+
+def segment_of(frames: np.ndarray) -> AudioSegment:
+    """int32 samples (n, channels) at the working rate as a pydub segment."""
+    data = np.ascontiguousarray(frames, dtype="<i4").tobytes()
+    return AudioSegment(data=data, sample_width=WORK_WIDTH, frame_rate=WORK_RATE, channels=frames.shape[1])
+
+
+def mix_into(out: np.ndarray, part: np.ndarray, at: int) -> None:
+    """Add ``part`` into ``out`` from frame ``at``, as pydub's ``overlay`` does: cut to ``out``'s
+    length, sums saturating at the 32-bit limits. Only the overlapped frames are touched."""
+    part = part[: max(0, len(out) - at)]
+    region = out[at : at + len(part)]
+    np.clip(region.astype(np.int64) + part, INT32.min, INT32.max, out=region, casting="unsafe")
+
+
+def _on_timeline(frames: np.ndarray, at_ms: int, total_frames: int) -> AudioSegment:
+    out = np.zeros((total_frames, STEREO), dtype="<i4")
+    mix_into(out, frames, at_ms * WORK_RATE // 1000)
+    return segment_of(out)
+
+
 @dataclass(frozen=True)
 class Assembly:
-    premaster: AudioSegment  # everything mixed
-    voice: AudioSegment  # the levelled read alone, on the master's timeline
-    bed: AudioSegment | None  # the ducked bed alone, on the master's timeline
+    """The premaster and its parts. The read and the bed are kept as they are, with where they
+    start: placing each on a full-length timeline of its own would copy the whole programme
+    twice more for a figure that only needs the part under the bed."""
+
+    mix: np.ndarray  # everything mixed: int32 (n, 2) at 48 kHz, the samples the render reads
+    read: np.ndarray  # the levelled read, int32 (n, 1 or 2), from intro_ms
+    ducked_bed: AudioSegment | None  # the ducked, faded bed, from outro_start_ms
     intro_ms: int  # the read starts here
     outro_start_ms: int | None  # the bed starts here
+
+    @property
+    def premaster(self) -> AudioSegment:
+        """The mix as a pydub segment (a copy)."""
+        return segment_of(self.mix)
+
+    @property
+    def voice(self) -> AudioSegment:
+        """The levelled read alone, on the master's timeline."""
+        return _on_timeline(self.read, self.intro_ms, len(self.mix))
+
+    @property
+    def bed(self) -> AudioSegment | None:
+        """The ducked bed alone, on the master's timeline."""
+        if self.ducked_bed is None or self.outro_start_ms is None:
+            return None
+        return _on_timeline(frames_of(self.ducked_bed), self.outro_start_ms, len(self.mix))
 
 
 def bed_start_in_read(
@@ -235,19 +292,18 @@ def _sting(settings: MasteringSettings, voice_lufs: float) -> AudioSegment | Non
 
 def _ducked_bed(
     bed_path: Path,
-    voice: AudioSegment,
+    key: AudioSegment,
     voice_lufs: float,
     length_ms: int,
-    read_offset_ms: int,
     settings: MasteringSettings,
     work: Path,
 ) -> AudioSegment:
+    """The bed, looped to ``length_ms``, ducked under ``key`` (the read from where the bed comes
+    in), faded in and out."""
     raw = at_level(
         load_asset(bed_path, "outro music bed"), voice_lufs + settings.bed_level_lu, "outro bed"
     )
-    ducked = duck_under_voice(
-        looped(raw, length_ms), voice[read_offset_ms:], settings, work, voice_lufs
-    )
+    ducked = duck_under_voice(looped(raw, length_ms), key, settings, work, voice_lufs)
     return ducked.fade_in(min(settings.bed_fade_in_ms, len(ducked))).fade_out(
         min(settings.outro_fade_ms, len(ducked))
     )
@@ -261,38 +317,49 @@ def intro_offset_ms(settings: MasteringSettings) -> int:
     return max(0, len(load_asset(settings.intro, "intro sting")) - settings.intro_overlap_ms)
 
 
+def _length_ms(frames: np.ndarray) -> int:
+    """A read's length in ms as pydub counts it (rounded)."""
+    return round(len(frames) * 1000 / WORK_RATE)
+
+
 def assemble(
-    voice: AudioSegment,
+    voice: AudioSegment | np.ndarray,
     settings: MasteringSettings,
     work: Path,
     credits_start_ms: int | None = None,
     voice_lufs: float | None = None,
 ) -> Assembly:
-    """Sting, read and ducked outro bed on one timeline. ``voice_lufs``: the read's loudness
-    when already known (:func:`level_voice`), measured here otherwise."""
-    voice_lufs = segment_lufs(voice) if voice_lufs is None else voice_lufs
+    """Sting, read and ducked outro bed on one timeline. ``voice``: a 48 kHz segment, or the
+    read's int32 frames (n, 1 or 2; one channel goes to both, as :func:`level_voice` gives it).
+    ``voice_lufs``: the read's loudness as stereo when already known, measured here otherwise."""
+    read_frames = frames_of(voice)
+    if voice_lufs is None:
+        voice_lufs = integrated_lufs(read_frames, WORK_RATE) + (DUAL_MONO_DB if read_frames.shape[1] == 1 else 0.0)
+    read_ms = _length_ms(read_frames)
     sting = _sting(settings, voice_lufs)
     intro_ms = max(0, len(sting) - settings.intro_overlap_ms) if sting is not None else 0
-    total = (
-        intro_ms + len(voice) + (settings.outro_tail_ms if settings.outro_bed is not None else 0)
-    )
-    timeline = silence(total)
-    voice_track = timeline.overlay(voice, position=intro_ms)
-    mix = voice_track if sting is None else voice_track.overlay(sting, position=0)
-    offset = bed_start_in_read(len(voice), credits_start_ms, settings)
+    total = intro_ms + read_ms + (settings.outro_tail_ms if settings.outro_bed is not None else 0)
+    per_ms = WORK_RATE // 1000
+    mix = np.zeros((total * per_ms, STEREO), dtype="<i4")  # the timeline, as pydub counts ms
+    placed = read_frames[: len(mix) - intro_ms * per_ms]
+    mix[intro_ms * per_ms : intro_ms * per_ms + len(placed)] = placed  # silence there: no sum
+    if sting is not None:
+        mix_into(mix, frames_of(sting), 0)
+    offset = bed_start_in_read(read_ms, credits_start_ms, settings)
     outro_start = intro_ms + offset
     if settings.outro_bed is None or total - outro_start < MIN_BED_MS:
-        return Assembly(mix, voice_track, None, intro_ms, None)
+        return Assembly(mix, read_frames, None, intro_ms, None)
+    key = read_frames[offset * per_ms :]
     bed = _ducked_bed(
-        settings.outro_bed, voice, voice_lufs, total - outro_start, offset, settings, work
+        settings.outro_bed,
+        segment_of(np.broadcast_to(key, (len(key), STEREO))),
+        voice_lufs,
+        total - outro_start,
+        settings,
+        work,
     )
-    return Assembly(
-        mix.overlay(bed, position=outro_start),
-        voice_track,
-        timeline.overlay(bed, position=outro_start),
-        intro_ms,
-        outro_start,
-    )
+    mix_into(mix, frames_of(bed), outro_start * per_ms)
+    return Assembly(mix, read_frames, bed, intro_ms, outro_start)
 
 
 # ------------------------------------------------------------------------------- ducking figure
@@ -337,12 +404,18 @@ def bed_under_voice_db(
 
     ``read_spans_ms`` are in host-read time; without them speech is found from the voice's level.
     """
-    if asm.bed is None or asm.outro_start_ms is None:
+    if asm.ducked_bed is None or asm.outro_start_ms is None:
         return None
-    voice, bed = segment_samples(asm.voice), segment_samples(asm.bed)
     if read_spans_ms is None:
-        spans = speech_spans_from_voice(voice, WORK_RATE)
+        spans = speech_spans_from_voice(segment_samples(asm.voice), WORK_RATE)
     else:
         spans = [(s + asm.intro_ms, e + asm.intro_ms) for s, e in read_spans_ms]
-    under_bed = [(max(s, asm.outro_start_ms), e) for s, e in spans if e > asm.outro_start_ms]
+    start = asm.outro_start_ms
+    # only the part under the bed (master time from ``start``): the read there, and the bed
+    bed = segment_samples(asm.ducked_bed)
+    voice = np.zeros_like(bed)
+    first = (start - asm.intro_ms) * WORK_RATE // 1000
+    part = asm.read[first : first + len(bed)]
+    voice[: len(part)] = part / np.float32(2**31)
+    under_bed = [(max(s, start) - start, e - start) for s, e in spans if e > start]
     return voice_to_bed_db(voice, bed, WORK_RATE, under_bed)

@@ -1,16 +1,18 @@
 """Loudness to spec in one render: analyse once, render once (gain + true-peak limiter, WAV and
 MP3 from the same process), verify once with the independent meter.
 
-1. **analyse** — the premaster (in memory) is read once by pyloudnorm (ITU-R BS.1770-4); the
-   gain to the target follows.
-2. **render** — one ffmpeg process takes the premaster's samples on stdin, applies the gain and
-   a 4×-oversampled limiter under the true-peak target less ``encode_headroom_db`` (MP3
-   encoding raises peaks), and writes both the WAV master and the MP3; ffmpeg's ``ebur128``
-   reads the rendered master on the way (its loudness range goes into the report).
-3. **verify** — the meter (pyloudnorm and a 4×-oversampled true-peak meter, code independent of
-   the renderer) reads the WAV and the decoded MP3 once each. Only an output read off aim
-   (``aim_lu``, or a true peak over the limit) gets a gain (+ limiter) correction, re-measured
-   (:func:`settle`); normally there is none.
+1. **analyse** — the premaster (in memory) is read once by the meter (ITU-R BS.1770-4
+   loudness and 4×-oversampled true peak); the gain to the target follows, and whether that
+   gain would push a true peak over the ceiling.
+2. **render** — one ffmpeg process takes the premaster's samples on stdin, applies the gain
+   and, only when the analysis says a peak would pass it, a 4×-oversampled limiter under the
+   true-peak target less ``encode_headroom_db`` (MP3 encoding raises peaks), and writes both the
+   WAV master and the MP3. A gain cannot move a true peak anywhere but up by the gain, so a
+   limiter that would never act is left out (it costs as much CPU as the MP3 encode).
+3. **verify** — the meter (code independent of the renderer) reads the WAV (loudness, true peak,
+   loudness range) and the decoded MP3 once each, side by side in two threads. Only an output
+   read off aim (``aim_lu``, or a true peak over the limit) gets a gain (+ limiter) correction,
+   re-measured (:func:`settle`); normally there is none.
 
 A gain and a limiter are what two-pass ``loudnorm`` in linear mode did, less its second decode
 and its re-measurements: the report's ``normalization`` stays "linear".
@@ -20,25 +22,23 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 import shutil
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
-from pydub import AudioSegment
 
 from ..errors import AudioError, RenderError
-from .media import decode_float, ffmpeg, ffmpeg_pipe, raw_input_args, segment_samples
+from .media import decode_float, ffmpeg, ffmpeg_pipe, full_scale, raw_input_args
 from .meter import (
     OVERSAMPLE,
     Loudness,
     integrated_lufs,
     loudness_range,
     measure,
+    true_peak_dbtp,
 )
 from .settings import WORK_RATE, MasteringSettings
 
@@ -53,7 +53,6 @@ MIN_LIMIT = 0.0625  # ffmpeg alimiter's smallest limit (−24 dBFS)
 EXCERPT_S = 10  # s per excerpt the MP3 encoder's loudness change is read on
 EXCERPTS = 3  # excerpts, spread evenly over the programme
 MAX_MP3_TRIM_DB = 1.0  # a larger reading would be a fault of the excerpt, not the encoder
-_EBUR128_LRA = re.compile(r"LRA:\s+(-?[\d.]+) LU")
 
 
 def limiter_filter(ceiling_dbtp: float, rate: int) -> str:
@@ -204,14 +203,23 @@ def settle(
 
 
 def render_args(
-    gain_db: float, wav: Path, mp3: Path, settings: MasteringSettings, mp3_trim_db: float = 0.0
+    gain_db: float,
+    wav: Path,
+    mp3: Path,
+    settings: MasteringSettings,
+    mp3_trim_db: float = 0.0,
+    peak_dbtp: float | None = None,
 ) -> list[str]:
     """One ffmpeg command: premaster (s32le stereo on stdin) → gain → true-peak limiter → the WAV
-    master (with ``ebur128`` reading it) and, ``mp3_trim_db`` louder, the MP3."""
-    ceiling = settings.target.true_peak_dbtp - settings.encode_headroom_db
+    master and, ``mp3_trim_db`` louder, the MP3.
+
+    ``peak_dbtp``: the premaster's true peak; when the gain (and the MP3's trim) keep it at or
+    under the ceiling, the limiter is left out. None: always limit.
+    """
+    limit = render_ceiling(gain_db, settings, mp3_trim_db, peak_dbtp)
     graph = (
-        f"[0:a]{gain_filter(gain_db, ceiling, WORK_RATE)},asplit=2[w][m];"
-        f"[w]ebur128[wav];[m]volume={mp3_trim_db:.3f}dB,aresample={settings.mp3_rate}[mp3]"
+        f"[0:a]{gain_filter(gain_db, limit, WORK_RATE)},asplit=2[wav][m];"
+        f"[m]volume={mp3_trim_db:.3f}dB,aresample={settings.mp3_rate}[mp3]"
     )
     return [
         *raw_input_args("s32le", WORK_RATE, STEREO),
@@ -230,6 +238,51 @@ def render_args(
         str(wav),
         "-map",
         "[mp3]",
+        "-map_metadata",
+        "-1",
+        "-ac",
+        str(settings.channels),
+        *mp3_codec_args(settings),
+        str(mp3),
+    ]
+
+
+def render_ceiling(
+    gain_db: float, settings: MasteringSettings, mp3_trim_db: float = 0.0, peak_dbtp: float | None = None
+) -> float | None:
+    """The render's limiter ceiling (dBTP), or None when the analysed true peak ``peak_dbtp``
+    stays at or under it after the gain (and the MP3's trim): a gain moves every peak by itself
+    only, so such a limiter could never act. ``peak_dbtp`` None: not analysed, always limit."""
+    ceiling = settings.target.true_peak_dbtp - settings.encode_headroom_db
+    if peak_dbtp is not None and peak_dbtp + gain_db + max(0.0, mp3_trim_db) <= ceiling:
+        return None
+    return ceiling
+
+
+def wav_args(gain_db: float, wav: Path, settings: MasteringSettings) -> list[str]:
+    """premaster (s32le stereo on stdin) → gain → the WAV master (no limiter: see render_ceiling)."""
+    return [
+        *raw_input_args("s32le", WORK_RATE, STEREO),
+        "-af",
+        gain_filter(gain_db, None, WORK_RATE),
+        "-ar",
+        str(settings.wav_rate),
+        "-ac",
+        str(settings.channels),
+        "-c:a",
+        settings.wav_codec,
+        "-f",
+        "wav",
+        str(wav),
+    ]
+
+
+def mp3_args(gain_db: float, mp3: Path, settings: MasteringSettings) -> list[str]:
+    """premaster (s32le stereo on stdin) → gain → the MP3 (no limiter: see render_ceiling)."""
+    return [
+        *raw_input_args("s32le", WORK_RATE, STEREO),
+        "-af",
+        f"{gain_filter(gain_db, None, WORK_RATE)},aresample={settings.mp3_rate}",
         "-map_metadata",
         "-1",
         "-ac",
@@ -271,7 +324,7 @@ def mp3_loss_db(samples: np.ndarray, gain_db: float, settings: MasteringSettings
     else:
         starts = [len(samples) * (k + 1) // (EXCERPTS + 1) - span // 2 for k in range(EXCERPTS)]
         part = np.concatenate([samples[a : a + span] for a in starts])
-    part = (part * np.float32(10 ** (gain_db / 20))).astype(np.float32)
+    part = (part * np.float32(full_scale(samples.dtype) * 10 ** (gain_db / 20))).astype(np.float32)
     encoded, _ = ffmpeg_pipe(
         [
             *raw_input_args("f32le", WORK_RATE, STEREO),
@@ -295,18 +348,13 @@ def mp3_loss_db(samples: np.ndarray, gain_db: float, settings: MasteringSettings
     return min(MAX_MP3_TRIM_DB, max(-MAX_MP3_TRIM_DB, loss)) if math.isfinite(loss) else 0.0
 
 
-def ebur128_lra(stderr: str) -> float:
-    """The loudness range (LU) from ffmpeg ebur128's summary; 0.0 when it printed none."""
-    found = _EBUR128_LRA.findall(stderr[stderr.rfind("Summary:") :])
-    return float(found[-1]) if found else 0.0
-
-
 def measure_both(wav: Path, mp3: Path, settings: MasteringSettings) -> tuple[Loudness, Loudness]:
-    """The meter's readings of the WAV master and the MP3, taken side by side: the MP3 in a
-    worker process (forked: nothing to re-import) while this one reads the WAV."""
-    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("fork")) as pool:
+    """The meter's readings of the WAV master (with its loudness range) and the MP3, taken side
+    by side: the MP3 in a second thread (the decode is ffmpeg's, the meter's compiled passes
+    release the GIL) while this one reads the WAV. No process is forked."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="meter") as pool:
         mp3_reading = pool.submit(measure, mp3, settings.mp3_rate, False, STEREO)
-        wav_reading = measure(wav, settings.wav_rate, lra=False, channels=STEREO)
+        wav_reading = measure(wav, settings.wav_rate, lra=True, channels=STEREO)
         return wav_reading, mp3_reading.result()
 
 
@@ -319,31 +367,41 @@ class Conformed:
 
 
 def conform(
-    premaster: AudioSegment,
+    premaster: np.ndarray,
     wav_out: Path,
     mp3_out: Path,
     work: Path,
     settings: MasteringSettings,
     progress: ProgressFn,
 ) -> Conformed:
-    """Premaster (48 kHz stereo segment) → WAV master and MP3, each read on aim by the meter."""
+    """Premaster (int32 stereo frames at 48 kHz) → WAV master and MP3, each read on aim by the
+    meter."""
     t = settings.target
     progress(0.5, "loudness: analysing the premaster")
-    samples = segment_samples(premaster)
-    lufs = integrated_lufs(samples, WORK_RATE)
+    lufs = integrated_lufs(premaster, WORK_RATE)
     if not math.isfinite(lufs):
         raise AudioError("the assembled programme is silent; check the host recording")
     gain = t.target_lufs - lufs
-    trim = mp3_loss_db(samples, gain, settings)
-    progress(0.6, "rendering the WAV master and the MP3")
-    _, err = ffmpeg_pipe(
-        render_args(gain, wav_out, mp3_out, settings, trim),
-        premaster.raw_data,
-        "rendering the master",
-    )
-    lra = ebur128_lra(err)
-    progress(0.8, "verifying the WAV master and the MP3")
-    wav, mp3_reading = measure_both(wav_out, mp3_out, settings)
+    data = np.ascontiguousarray(premaster, dtype="<i4").data.cast("B")
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="master") as beside:
+        # the true peak (compiled, no GIL) beside the MP3 excerpts (ffmpeg)
+        peak = beside.submit(true_peak_dbtp, premaster, WORK_RATE)
+        trim = mp3_loss_db(premaster, gain, settings)
+        ceiling = render_ceiling(gain, settings, trim, peak.result())
+        progress(0.6, "rendering the WAV master and the MP3")
+        if ceiling is not None:  # one process: the limiter runs once for both outputs
+            ffmpeg_pipe(render_args(gain, wav_out, mp3_out, settings, trim), data, "rendering the master")
+            progress(0.8, "verifying the WAV master and the MP3")
+            wav, mp3_reading = measure_both(wav_out, mp3_out, settings)
+        else:  # two processes: the WAV is written and verified while LAME encodes the MP3
+            encoding = beside.submit(ffmpeg_pipe, mp3_args(gain + trim, mp3_out, settings), data, "encoding the MP3")
+            ffmpeg_pipe(wav_args(gain, wav_out, settings), data, "writing the WAV master")
+            progress(0.7, "verifying the WAV master while the MP3 encodes")
+            wav = measure(wav_out, settings.wav_rate, lra=True, channels=STEREO)
+            encoding.result()
+            progress(0.8, "verifying the MP3")
+            mp3_reading = measure(mp3_out, settings.mp3_rate, lra=False, channels=STEREO)
+    lra = wav.lra_lu
     log.info(
         "rendered at %+.2f dB (MP3 %+.2f dB more): WAV %.2f LUFS %.2f dBTP, MP3 %.2f LUFS %.2f dBTP",
         gain,

@@ -28,7 +28,7 @@ class MasterReport:
     true_peak_limit_dbtp: float
     integrated_lufs: float  # the MP3, decoded, pyloudnorm (ITU-R BS.1770-4)
     true_peak_dbtp: float  # the MP3, decoded, 4× oversampled
-    lra_lu: float  # EBU Tech 3342 loudness range of the master as rendered (ffmpeg ebur128)
+    lra_lu: float  # EBU Tech 3342 loudness range of the WAV master as rendered (the meter)
     wav_integrated_lufs: float
     wav_true_peak_dbtp: float
     duration_ms: int  # of the master (WAV)
@@ -124,10 +124,10 @@ def master(
         say(0.0, "levelling the host read")
         voice = level_voice(host, settings)
         say(0.25, "assembling sting, read and outro")
-        asm = assemble(voice.segment, settings, work, credits_start_ms, voice.lufs)
+        asm = assemble(voice.frames, settings, work, credits_start_ms, voice.lufs)
         ducking = bed_under_voice_db(asm, speech_spans_ms)
         with atomic_path(out_wav) as wav_tmp, atomic_path(out_mp3) as mp3_tmp:
-            result = conform(asm.premaster, wav_tmp, mp3_tmp, work, settings, say)
+            result = conform(asm.mix, wav_tmp, mp3_tmp, work, settings, say)
             say(0.95, "writing ID3 tags and chapters")
             written = shift_chapters(chapters, asm.intro_ms, result.wav.duration_ms)
             write_tags(mp3_tmp, tags, written, cover)

@@ -5,8 +5,15 @@ from __future__ import annotations
 import errno
 import os
 import subprocess
+import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: default pipes
+    fcntl = None  # type: ignore[assignment]
 
 import numpy as np
 from pydub import AudioSegment
@@ -20,6 +27,64 @@ from .settings import WORK_RATE
 DISK_FULL = "No space left on device"  # strerror(ENOSPC) as ffmpeg prints it
 
 WORK_WIDTH = 4  # bytes per sample in pydub assembly: 32-bit integers keep a quiet read clean
+# Pipes to and from ffmpeg hold this much: 1 MiB is ~25 ms of the render's work (the default
+# 64 KiB, ~1.5 ms, left ffmpeg waiting on this process whenever a busy machine did not run it
+# at once). Linux's F_SETPIPE_SZ; its default limit (/proc/sys/fs/pipe-max-size) is 1 MiB.
+PIPE_BYTES = 1 << 20
+
+
+def _widen(*pipes: IO[bytes]) -> None:
+    """Ask for PIPE_BYTES of pipe buffer; where the system says no, the default stays."""
+    size_op = getattr(fcntl, "F_SETPIPE_SZ", None)
+    for pipe in pipes:
+        if size_op is not None:
+            try:
+                fcntl.fcntl(pipe.fileno(), size_op, PIPE_BYTES)
+            except OSError:
+                pass
+
+
+def run_piped(cmd: Sequence[str], data: bytes | memoryview | None = None) -> tuple[int, bytes, bytes]:
+    """Run ``cmd`` with ``data`` on its stdin (None: no stdin); return (exit status, stdout,
+    stderr). A thread writes stdin in one call and another drains stderr, so neither side waits
+    on small chunks (``subprocess.run(input=…)`` writes 4 KiB at a time from a poll loop)."""
+    proc = subprocess.Popen(
+        list(cmd),
+        stdin=subprocess.PIPE if data is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    _widen(proc.stdout, *([proc.stdin] if proc.stdin is not None else []))
+    err: list[bytes] = []
+
+    def drain() -> None:
+        assert proc.stderr is not None
+        err.append(proc.stderr.read())
+
+    def feed() -> None:
+        assert proc.stdin is not None and data is not None
+        try:
+            proc.stdin.write(data)
+        except OSError:  # ffmpeg stopped reading (it failed): its exit status and stderr say why
+            pass
+        finally:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+
+    helpers = [threading.Thread(target=drain, daemon=True)]
+    if data is not None:
+        helpers.append(threading.Thread(target=feed, daemon=True))
+    for helper in helpers:
+        helper.start()
+    out = proc.stdout.read()
+    for helper in helpers:
+        helper.join()
+    proc.stdout.close()
+    proc.stderr.close()
+    return proc.wait(), out, err[0] if err else b""
 
 
 def ffmpeg(args: Sequence[str], what: str) -> str:
@@ -35,26 +100,21 @@ def ffmpeg(args: Sequence[str], what: str) -> str:
     return err
 
 
-def ffmpeg_pipe(args: Sequence[str], data: bytes, what: str) -> tuple[bytes, str]:
+def ffmpeg_pipe(args: Sequence[str], data: bytes | memoryview, what: str) -> tuple[bytes, str]:
     """Run ffmpeg with ``data`` on its stdin (``pipe:0``); return its stdout and its stderr.
 
     Samples already in memory go to ffmpeg this way instead of through a temporary file and a
     second decode.
     """
     exe = require("ffmpeg")
-    proc = subprocess.run(
-        [exe, "-nostdin", "-hide_banner", "-y", *args],
-        input=data,
-        capture_output=True,
-        check=False,
-    )
-    err = proc.stderr.decode("utf-8", "replace")
-    if proc.returncode != 0:
+    code, out, raw_err = run_piped([exe, "-nostdin", "-hide_banner", "-y", *args], data)
+    err = raw_err.decode("utf-8", "replace")
+    if code != 0:
         if DISK_FULL in err:  # ffmpeg wrote the file itself: the same line as a write of ours
             raise explain_os_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), near=args[-1])
         tail = " | ".join(err.strip().splitlines()[-3:])
-        raise RenderError(f"{what} failed (ffmpeg exit {proc.returncode}): {tail}")
-    return proc.stdout, err
+        raise RenderError(f"{what} failed (ffmpeg exit {code}): {tail}")
+    return out, err
 
 
 def raw_input_args(fmt: str, rate: int, channels: int) -> list[str]:
@@ -72,18 +132,14 @@ def decode_raw(
     if rate is None or channels is None:
         info = probe(path)
         rate, channels = rate or info.sample_rate, channels or info.channels
-    proc = subprocess.run(
-        decode_args(path, rate, channels, fmt),
-        capture_output=True,
-        check=False,
-    )
-    if proc.returncode != 0 or not proc.stdout:
-        tail = " ".join(proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:])
+    code, out, err = run_piped(decode_args(path, rate, channels, fmt))
+    if code != 0 or not out:
+        tail = " ".join(err.decode("utf-8", "replace").strip().splitlines()[-1:])
         raise AudioError(
             f"{path.name} could not be decoded ({tail or 'no samples'}); "
             "export it again as WAV or FLAC"
         )
-    return proc.stdout, rate, channels
+    return out, rate, channels
 
 
 def decode_float(
@@ -100,13 +156,18 @@ def load_segment(path: Path, channels: int = 2) -> AudioSegment:
     return AudioSegment(data=raw, sample_width=WORK_WIDTH, frame_rate=WORK_RATE, channels=channels)
 
 
+def full_scale(dtype: np.dtype) -> float:
+    """The factor that brings samples of ``dtype`` to ±1.0: 1 for floats, 2^-(bits-1) for ints."""
+    dtype = np.dtype(dtype)
+    return 1.0 / 2 ** (8 * dtype.itemsize - 1) if dtype.kind == "i" else 1.0
+
+
 def segment_samples(seg: AudioSegment) -> np.ndarray:
     """A pydub segment as float32 of shape (n, channels)."""
     dtype = {2: "<i2", 4: "<i4"}[seg.sample_width]
-    scale = float(2 ** (8 * seg.sample_width - 1))
-    return (np.frombuffer(seg.raw_data, dtype=dtype).astype(np.float32) / scale).reshape(
-        -1, seg.channels
-    )
+    scale = np.float32(1 / 2 ** (8 * seg.sample_width - 1))
+    ints = np.frombuffer(seg.raw_data, dtype=dtype)
+    return np.multiply(ints, scale, dtype=np.float32, casting="unsafe").reshape(-1, seg.channels)
 
 
 def silence(ms: int, channels: int = 2) -> AudioSegment:

@@ -14,8 +14,9 @@ from pydub import AudioSegment
 
 from production.errors import RenderError
 from production.mastering import MasteringSettings
-from production.mastering.loudness import ebur128_lra, gain_and_limit, mp3_loss_db, render_args, settle
+from production.mastering.loudness import conform, gain_and_limit, mp3_loss_db, render_args, render_ceiling, settle
 from production.mastering.media import ffmpeg_pipe, segment_samples
+from production.mastering.meter import true_peak_dbtp
 from tests.mastering.conftest import decoded, ebur128_true_peak
 
 RATE = 48000
@@ -61,18 +62,31 @@ def test_one_render_writes_both_outputs_at_the_gain_with_peaks_held(tmp_path: Pa
     seg = AudioSegment.from_wav(src).set_sample_width(4)
     wav, mp3 = tmp_path / "out.wav", tmp_path / "out.mp3"
     settings = MasteringSettings()
-    _, err = ffmpeg_pipe(render_args(3.0, wav, mp3, settings), seg.raw_data, "test render")
+    peak = true_peak_dbtp(segment_samples(seg), RATE)  # the analysis: the clicks, at -0.9 dBTP
+    _, err = ffmpeg_pipe(render_args(3.0, wav, mp3, settings, 0.0, peak), seg.raw_data, "test render")
     assert (rate_of(wav), rate_of(mp3)) == (48000, 44100)
     assert lufs_of(wav) == pytest.approx(-16.0, abs=0.5)
     assert ebur128_true_peak(wav) <= settings.target.true_peak_dbtp - settings.encode_headroom_db + 0.1
     assert ebur128_true_peak(mp3) <= settings.target.true_peak_dbtp
-    assert ebur128_lra(err) > 0.0
 
 
-def test_ebur128_lra_reads_the_summary_not_the_running_log() -> None:
-    log = "t: 1.0 M: -20.0 S: -21.0 I: -20.0 LUFS LRA: 9.9 LU\nSummary:\n  Loudness range:\n    LRA: 4.2 LU\n"
-    assert ebur128_lra(log) == 4.2
-    assert ebur128_lra("no summary") == 0.0
+def test_the_render_leaves_out_a_limiter_that_could_not_act(tmp_path: Path) -> None:
+    """A gain moves every true peak up by the gain: when the analysed peak plus the gain (and
+    the MP3's trim) stays under the ceiling, no limiter runs, and the WAV is the gain exactly."""
+    settings = MasteringSettings()  # ceiling: -1 dBTP less 1 dB of encode headroom = -2 dBTP
+    graph = lambda *a: render_args(*a)[render_args(*a).index("-filter_complex") + 1]  # noqa: E731
+    wav, mp3 = tmp_path / "out.wav", tmp_path / "out.mp3"
+    assert "alimiter" not in graph(3.0, wav, mp3, settings, 0.2, -5.3)  # peak at -2.1 dBTP
+    assert "alimiter" in graph(3.0, wav, mp3, settings, 0.2, -5.1)  # the MP3 would reach -1.9
+    assert "alimiter" in graph(3.0, wav, mp3, settings, 0.0, None)  # not analysed: always limit
+    src = speechlike(tmp_path / "in.wav", -19.0)
+    seg = AudioSegment.from_wav(src).set_sample_width(4)
+    before = segment_samples(seg)
+    peak = true_peak_dbtp(before, RATE)
+    assert peak + 3.0 < -2.0
+    ffmpeg_pipe(render_args(3.0, wav, mp3, settings, 0.0, peak), seg.raw_data, "test render")
+    after, _ = decoded(wav)
+    assert np.max(np.abs(after - before * 10 ** (3.0 / 20))) < 2**-22  # 24-bit rounding only
 
 
 def _render(src: Path, out: Path):  # type: ignore[no-untyped-def]
@@ -116,3 +130,21 @@ def test_the_mp3_gets_the_gain_the_encoder_takes_away(tmp_path: Path) -> None:
     ffmpeg_pipe(render_args(3.0, wav, mp3, settings, trim), seg.raw_data, "test render")
     assert abs(trim) <= 1.0
     assert lufs_of(mp3) == pytest.approx(lufs_of(wav), abs=settings.aim_lu)
+
+
+@pytest.mark.parametrize("spikes", [False, True], ids=["gain-only", "limited"])
+def test_conform_puts_both_outputs_on_target_with_and_without_the_limiter(tmp_path: Path, spikes: bool) -> None:
+    """Both render paths: two processes when the gain leaves every peak under the ceiling, one
+    process with the limiter when clicks would pass it."""
+    src = speechlike(tmp_path / "in.wav", -19.0, spikes=spikes, seconds=20)
+    frames = np.frombuffer(AudioSegment.from_wav(src).set_sample_width(4).raw_data, dtype="<i4").reshape(-1, 2)
+    settings = MasteringSettings()
+    peak = true_peak_dbtp(frames, RATE)
+    assert (render_ceiling(3.0, settings, 0.3, peak) is not None) == spikes
+    wav, mp3 = tmp_path / "out.wav", tmp_path / "out.mp3"
+    done = conform(frames, wav, mp3, tmp_path, settings, lambda fraction, message: None)
+    for path, reading in ((wav, done.wav), (mp3, done.mp3)):
+        assert lufs_of(path) == pytest.approx(-16.0, abs=settings.tolerance_lu)
+        assert reading.integrated_lufs == pytest.approx(lufs_of(path), abs=1e-3)
+        assert ebur128_true_peak(path) <= -1.0
+    assert done.wav.lra_lu > 0.0

@@ -7,7 +7,9 @@ import wave
 from pathlib import Path
 
 import numpy as np
+import pyloudnorm
 import pytest
+from scipy.signal import resample_poly
 
 from production.mastering.meter import integrated_lufs, loudness_range, measure, true_peak_dbtp
 from tests.mastering.conftest import ebur128_true_peak
@@ -70,3 +72,34 @@ def test_measure_reads_a_file_like_ffmpeg_ebur128(tmp_path: Path) -> None:
     assert m.duration_ms == 6000
     assert m.true_peak_dbtp == pytest.approx(ebur128_true_peak(path), abs=0.15)
     assert m.lra_lu > 1.0  # the level swings by ±3.5 dB
+
+
+def _swinging(seed: int, seconds: float, rate: int) -> np.ndarray:
+    """Noise whose level jumps every 100 ms over 50 dB (some blocks under the gates), stereo."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * rate)
+    levels = np.repeat(10 ** rng.uniform(-3.5, -0.8, (n // (rate // 10) + 1, 1)), rate // 10, axis=0)[:n]
+    return (rng.standard_normal((n, 2)) * levels * [1.0, 0.6]).astype(np.float32)
+
+
+@pytest.mark.parametrize(
+    ("seed", "seconds", "rate"), [(1, 0.45, 48000), (2, 4.3, 44100), (3, 9.0, 48000), (4, 6.1, 22050)]
+)
+def test_loudness_and_range_are_pyloudnorms_figures(seed: int, seconds: float, rate: int) -> None:
+    """The compiled pass reads what pyloudnorm's own code reads (same filters, blocks, gates)."""
+    x = _swinging(seed, seconds, rate)
+    meter = pyloudnorm.Meter(rate)
+    assert integrated_lufs(x, rate) == pytest.approx(meter.integrated_loudness(x), abs=1e-4)
+    expected_range = meter.loudness_range(x) if seconds >= 3 else 0.0
+    assert loudness_range(x, rate) == pytest.approx(expected_range, abs=1e-3)
+    assert integrated_lufs(x[:, :1], rate) == pytest.approx(meter.integrated_loudness(x[:, 0]), abs=1e-4)
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_true_peak_is_the_peak_of_the_4x_oversampled_signal(seed: int) -> None:
+    """Blocks skipped by the bound never hold the peak: the figure is the full oversampling's."""
+    x = _swinging(seed, 3.0, RATE)
+    x[RATE // 3] = 0.7  # one click, louder than anything around it
+    full = np.max(np.abs(resample_poly(x, 4, 1, axis=0)))
+    assert true_peak_dbtp(x, RATE) == pytest.approx(20 * math.log10(full), abs=1e-4)
+    assert true_peak_dbtp(x, RATE, chunk=1) == pytest.approx(20 * math.log10(full), abs=1e-4)
