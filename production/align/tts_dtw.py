@@ -17,6 +17,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ..errors import AlignmentError
 from ..models import Alignment, Deviation, Fragment, Word
@@ -262,6 +263,7 @@ class TtsDtwEngine:
         high = f0 is not None and f0 >= s.pitch_split_hz
         return [s.voice_high, s.voice_low] if high else [s.voice_low, s.voice_high]
 
+    @threadpool_limits.wrap(limits=1, user_api="blas")  # see pyproject.toml: threadpoolctl
     def _align_with(
         self,
         voice: str,
