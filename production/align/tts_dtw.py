@@ -132,6 +132,7 @@ class TtsDtwSettings:
     max_order_ratio: float = 0.945
     clean_order_ratio: float = 0.93
     refuse_fit: float = 0.85
+    good_fit: float = 0.8  # a clean voice that fits better than this is kept without trying the other
     accept_low_confidence: bool = False  # never refuse on the evidence; mark every sentence instead
     low_confidence: float = 0.3  # a sentence below this confidence is marked "low-confidence"
     # shorter aligned speech than this is too little evidence to call the script wrong (the
@@ -237,9 +238,8 @@ class TtsDtwEngine:
         tried: list[tuple[Alignment, _Evidence]] = []
         for voice in self._voices(samples):
             tried.append(self._align_with(voice, audio_path, samples, fragments, progress))
-            if tried[-1][1].clean(self.settings):
-                break  # the verdict is clean whatever the other voice says; on the calibration pairs
-                # (bench/README.md) the other voice was never clean with a better fit
+            if tried[-1][1].clean(self.settings) and tried[-1][1].fit < self.settings.good_fit:
+                break  # this voice fits well: the other would not do better
         clean = [pair for pair in tried if pair[1].clean(self.settings)]
         alignment, evidence = min(clean or tried, key=lambda pair: pair[1].fit)
         wrong = all(ev.says_wrong(self.settings) for _, ev in tried)
