@@ -60,6 +60,7 @@ def summary(name: str, runs: list[tuple[float, float]]) -> tuple[str, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=7, help="timed runs per tool")
+    ap.add_argument("--perspective", type=Path, default=PERSPECTIVE, help="the perspective program to time")
     ap.add_argument("--aeneas-python", type=Path, default=ab.AENEAS_PY, help="Python of an aeneas install")
     args = ap.parse_args()
     if not (ab.CORPUS / "emuR-ae-msajc").is_dir():
@@ -73,7 +74,7 @@ def main() -> None:
         script = work / "script.txt"
         script.write_text("\n".join(case.texts) + "\n")
         env = dict(os.environ, PERSPECTIVE_CACHE=str(work / "cache"))
-        ours = [str(PERSPECTIVE), "align", str(audio), str(script), "--unit", "line", "-o", str(work / "a.json")]
+        ours = [str(args.perspective), "align", str(audio), str(script), "--unit", "line", "-o", str(work / "a.json")]
         timed(ours, env)  # fills the synthesis cache
         rows: dict[str, list[tuple[float, float]]] = {"perspective align (warm cache)": [], "perspective --help": []}
         aeneas = args.aeneas_python.exists()
@@ -86,7 +87,7 @@ def main() -> None:
             timed(aeneas_args, aeneas_env)  # its imports warm in the page cache too
         for _ in range(args.runs):  # interleaved, so both see the same load
             rows["perspective align (warm cache)"].append(timed(ours, env))
-            rows["perspective --help"].append(timed([str(PERSPECTIVE), "--help"], env))
+            rows["perspective --help"].append(timed([str(args.perspective), "--help"], env))
             if aeneas:
                 rows[f"aeneas ({ab.FAST_AENEAS})"].append(timed(aeneas_args, aeneas_env))
     print(f"{case.note}; {args.runs} runs each; load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
