@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DIAG, UP, LEFT, START = 0, 1, 2, 3  # backpointer codes
-INF = 1e30  # cost of an unreachable cell
+from .dtw_codes import DIAG, INF, LEFT, START, UP
+
 # Which kernel solves a DTW (both give the same path; the choice depends on the shape alone, so
 # an input always takes the same one). numpy loops over rows in Python, about 20 us each, and
 # is as fast as compiled code on wide rows; numba (production/align/jit.py) costs 0.5-1 s to

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .dtw import DIAG, INF, LEFT, START, UP
+from .dtw_codes import DIAG, INF, LEFT, START, UP
 
 
 @njit(cache=True, nogil=True)
