@@ -1,4 +1,4 @@
-"""Multi-resolution banded dynamic time warping (numba), memory linear in duration.
+"""Multi-resolution banded dynamic time warping, memory linear in duration.
 
 Rows are synthetic frames, columns recording frames. The coarsest level is solved over the full
 matrix; each finer level only inside a band around the coarser path (FastDTW's projection plus
@@ -11,90 +11,130 @@ skipped instead of being warped onto the script.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
-DIAG, UP, LEFT, START = 0, 1, 2, 3  # backpointer codes
-INF = 1e30
+from .dtw_codes import DIAG, INF, LEFT, START, UP
 
-
-@njit(cache=True, nogil=True)
-def _dist(S: np.ndarray, i: int, R: np.ndarray, j: int) -> float:
-    acc = 0.0
-    for k in range(S.shape[1]):
-        d = S[i, k] - R[j, k]
-        acc += d * d
-    return np.sqrt(acc)
+# Which kernel solves a DTW (both give the same path; the choice depends on the shape alone, so
+# an input always takes the same one). numpy loops over rows in Python, about 20 us each, and
+# is as fast as compiled code on wide rows; numba (production/align/jit.py) costs 0.5-1 s to
+# import and load, then about 15 ns a cell. So numba only for many narrow rows: the finer
+# levels of a long recording. A 25-second file never loads it.
+NUMBA_MIN_ROWS = 4096  # rows (10 ms synthetic frames at the finest level: 41 s of read)
+NUMBA_MAX_WIDTH = 512  # mean band cells per row
+DIST_BLOCK_CELLS = 1 << 20  # cells whose distances the numpy kernel computes at once (8 MiB)
 
 
-@njit(cache=True, nogil=True)
-def _banded_dtw(S, R, lo, hi, head_cost, tail_cost):  # type: ignore[no-untyped-def,unused-ignore]
-    n = S.shape[0]
-    m = R.shape[0]
-    off = np.zeros(n + 1, np.int64)
-    width = 1
-    for i in range(n):
-        off[i + 1] = off[i] + (hi[i] - lo[i])
-        width = max(width, hi[i] - lo[i])
-    bp = np.empty(off[n], np.uint8)
-    prev = np.full(width, INF)
-    cur = np.full(width, INF)
-    plo, phi = 0, 0
-    for i in range(n):
-        a, b = lo[i], hi[i]
-        for j in range(a, b):
-            best = INF
-            code = START
-            if i == 0:
-                best = j * head_cost
-            else:
-                if plo <= j - 1 < phi and prev[j - 1 - plo] < best:
-                    best = prev[j - 1 - plo]
-                    code = DIAG
-                if plo <= j < phi and prev[j - plo] < best:
-                    best = prev[j - plo]
-                    code = UP
-            if j > a and cur[j - 1 - a] < best:
-                best = cur[j - 1 - a]
-                code = LEFT
-            cur[j - a] = best + _dist(S, i, R, j) if best < INF else INF
-            bp[off[i] + j - a] = code
-        tmp = prev
-        prev = cur
-        cur = tmp
+def banded_dtw(
+    S: np.ndarray, R: np.ndarray, lo: np.ndarray, hi: np.ndarray, head_cost: float, tail_cost: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """DTW of rows ``S`` onto columns ``R`` inside the band [lo[i], hi[i]) of each row.
+
+    Steps: diagonal, up (next row, same column), left (same row, next column); ties prefer them
+    in that order. Recording columns before the path's first cell cost ``head_cost`` each, after
+    its last ``tail_cost`` each. Returns per row the path's first and last column and its mean
+    local distance (Euclidean), and the total cost.
+    """
+    n = len(S)
+    cells = int(np.sum(hi - lo))
+    if n >= NUMBA_MIN_ROWS and cells < NUMBA_MAX_WIDTH * n:
+        from . import jit
+
+        return jit.banded_dtw(S, R, lo, hi, head_cost, tail_cost)
+    return _banded_dtw_numpy(S, R, lo, hi, head_cost, tail_cost)
+
+
+def _band_distances(S: np.ndarray, R: np.ndarray, lo: list[int], hi: list[int]) -> Iterator[np.ndarray]:
+    """Euclidean distance of each row to each column of its band (float64), row by row; computed
+    for a block of rows at a time (|s|^2 + |r|^2 - 2 s.r, one matrix product per block)."""
+    s64, r64 = S.astype(np.float64), R.astype(np.float64)
+    s2, r2 = (s64 * s64).sum(axis=1), (r64 * r64).sum(axis=1)
+    i, n = 0, len(S)
+    while i < n:  # rows i..k-1: their bands span at most DIST_BLOCK_CELLS cells together
+        k, a, b = i + 1, lo[i], hi[i]
+        while k < n and (k + 1 - i) * (max(b, hi[k]) - a) <= DIST_BLOCK_CELLS:
+            b = max(b, hi[k])
+            k += 1
+        block = s64[i:k] @ r64[a:b].T
+        block *= -2.0
+        block += s2[i:k, None]
+        block += r2[None, a:b]
+        np.sqrt(np.maximum(block, 0.0, out=block), out=block)
+        for row in range(i, k):
+            yield block[row - i, lo[row] - a : hi[row] - a]
+        i = k
+
+
+def _banded_dtw_numpy(
+    S: np.ndarray, R: np.ndarray, lo: np.ndarray, hi: np.ndarray, head_cost: float, tail_cost: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """``banded_dtw`` row by row. Within a row, cur[j] = min(base[j], cur[j-1]) + d[j] (base: the
+    best of the previous row's diagonal and up cells) is, with C the running sum of d,
+    C[j] + min over k <= j of (base[k] - C[k-1]): a cumulative minimum."""
+    n, m = len(S), len(R)
+    lo_l, hi_l = [int(x) for x in lo], [int(x) for x in hi]
+    off = np.concatenate(([0], np.cumsum(np.asarray(hi) - np.asarray(lo))))
+    bp = np.empty(int(off[-1]), np.uint8)
+    width = max(1, int(np.max(np.asarray(hi) - np.asarray(lo))))
+    # the previous row by column: column j at index j + 1, INF outside its band, so that a row's
+    # diagonal and up predecessors are two views
+    prev = np.full(m + 2, INF)
+    sums = np.zeros(width + 1)  # 0, then the running sum of the row's distances
+    plo = phi = 0
+    for i, d in enumerate(_band_distances(S, R, lo_l, hi_l)):
+        a, b = lo_l[i], hi_l[i]
+        w = b - a
+        code = bp[off[i] : off[i + 1]]
+        if i == 0:
+            base = np.arange(a, b, dtype=np.float64) * head_cost
+            code[:] = START
+        else:
+            diag, up = prev[a:b], prev[a + 1 : b + 1]
+            take_up = up < diag
+            base = np.minimum(up, diag)
+            # UP (1) or DIAG (0); an unreachable cell (base INF) is left so too: no path
+            # reaches it, so its code is never followed (numba's kernel says START)
+            code[:] = take_up
+        np.cumsum(d, out=sums[1 : w + 1])
+        cur = np.minimum.accumulate(base - sums[:w])
+        cur += sums[1 : w + 1]  # an unreachable cell stays INF: the sums are far under its ulp
+        code[1:][cur[:-1] < base[1:]] = LEFT
+        if (a, b) != (plo, phi):
+            prev[plo + 1 : phi + 1] = INF
+        prev[a + 1 : b + 1] = cur
         plo, phi = a, b
-    # prev now holds the last row
-    best = INF
-    jend = lo[n - 1]
-    for j in range(lo[n - 1], hi[n - 1]):
-        total = prev[j - lo[n - 1]] + (m - 1 - j) * tail_cost
-        if total < best:
-            best = total
-            jend = j
-    path_lo = np.full(n, -1, np.int64)
-    path_hi = np.full(n, -1, np.int64)
-    row_cost = np.zeros(n)
-    row_cells = np.zeros(n)
+    last = prev[plo + 1 : phi + 1]
+    total = last + (m - 1 - np.arange(plo, phi)) * tail_cost
+    k = int(np.argmin(total))
+    best, jend = (float(total[k]), plo + k) if total[k] < INF else (INF, plo)
+    rows, cols = [], []
+    codes, off_l = bp.tobytes(), [int(x) for x in off]
     i, j = n - 1, jend
     while True:
-        if path_hi[i] < 0:
-            path_hi[i] = j
-        path_lo[i] = j
-        row_cost[i] += _dist(S, i, R, j)
-        row_cells[i] += 1
-        code = bp[off[i] + j - lo[i]]
-        if code == DIAG:
+        rows.append(i)
+        cols.append(j)
+        step = codes[off_l[i] + j - lo_l[i]]
+        if step == DIAG:
+            i, j = i - 1, j - 1
+        elif step == UP:
             i -= 1
-            j -= 1
-        elif code == UP:
-            i -= 1
-        elif code == LEFT:
+        elif step == LEFT:
             j -= 1
         else:
             break
-    return path_lo, path_hi, row_cost / np.maximum(row_cells, 1), best
+    r, c = np.array(rows[::-1]), np.array(cols[::-1])  # in path order: rows and columns ascending
+    local = np.sqrt(((S[r].astype(np.float64) - R[c]) ** 2).sum(axis=1))
+    first = np.searchsorted(r, np.arange(n), "left")
+    last = np.searchsorted(r, np.arange(n), "right") - 1
+    on_path = first <= last
+    path_lo = np.where(on_path, c[np.minimum(first, len(c) - 1)], -1).astype(np.int64)
+    path_hi = np.where(on_path, c[np.maximum(last, 0)], -1).astype(np.int64)
+    counts = np.bincount(r, minlength=n)
+    row_cost = np.bincount(r, weights=local, minlength=n) / np.maximum(counts, 1)
+    return path_lo, path_hi, row_cost, best
 
 
 @dataclass(frozen=True)
@@ -179,13 +219,13 @@ def multires_dtw(
         mismatch = mean_random_distance(s, r)
         if path is None:
             lo, hi = np.zeros(n, np.int64), np.full(n, m, np.int64)
-            first = Path(*_banded_dtw(s, r, lo, hi, INF / (4 * m), INF / (4 * m))[:3])
+            first = Path(*banded_dtw(s, r, lo, hi, INF / (4 * m), INF / (4 * m))[:3])
             skip_ratio = float(np.quantile(first.cost, skip_quantile)) / mismatch
         else:
             widen = radius if depth or fine_radius is None else fine_radius
             lo, hi = project_band(path, factor, n, m, widen)
         skip = skip_ratio * mismatch
-        plo, phi, cost, _ = _banded_dtw(s, r, lo, hi, skip, skip)
+        plo, phi, cost, _ = banded_dtw(s, r, lo, hi, skip, skip)
         path = Path(plo, phi, cost)
     assert path is not None
     return path
@@ -203,8 +243,8 @@ def order_contrast(S: np.ndarray, R: np.ndarray, chunks: list[tuple[int, int]], 
     m = len(r)
     lo, hi = np.zeros(len(s), np.int64), np.full(len(s), m, np.int64)
     skip = float(mean_random_distance(s, r))
-    true_cost = float(np.mean(_banded_dtw(s, r, lo, hi, skip, skip)[2]))
-    perm_cost = float(np.mean(_banded_dtw(p, r, lo[: len(p)], hi[: len(p)], skip, skip)[2]))
+    true_cost = float(np.mean(banded_dtw(s, r, lo, hi, skip, skip)[2]))
+    perm_cost = float(np.mean(banded_dtw(p, r, lo[: len(p)], hi[: len(p)], skip, skip)[2]))
     return true_cost / max(perm_cost, 1e-9)
 
 
@@ -214,5 +254,5 @@ def skipped_edges(S: np.ndarray, R: np.ndarray, skip_cost: float) -> tuple[int, 
     n, m = len(S), len(R)
     lo, hi = np.zeros(n, np.int64), np.full(n, m, np.int64)
     s, r = np.ascontiguousarray(S, dtype=np.float32), np.ascontiguousarray(R, dtype=np.float32)
-    plo, phi, _, _ = _banded_dtw(s, r, lo, hi, skip_cost, skip_cost)
+    plo, phi, _, _ = banded_dtw(s, r, lo, hi, skip_cost, skip_cost)
     return int(plo[0]), int(m - 1 - phi[-1])

@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numba import njit
 
 from ..audio import decode_int16  # noqa: F401  (re-exported: the aligner decodes through it)
 
-CHUNK_FRAMES = 6000  # frames per block of feature computation (60 s at a 10 ms hop)
+CHUNK_FRAMES = 3000  # frames per block of feature computation (30 s at a 10 ms hop; its FFT in float64)
 DIGITAL_SILENCE_DB = -110.0  # mean log mel level (dB) below which a frame is digital silence
 BACKGROUND_BLOCK = 4  # frames merged before the running background minimum
 LEVEL_HIGHPASS_HZ = 70.0  # Hz; the refinement level ignores hum and rumble below this
@@ -73,14 +72,13 @@ def log_mel(samples: np.ndarray, spec: FrameSpec, extra_bank: np.ndarray | None 
     With ``extra_bank`` (a filterbank from ``mel_filterbank``), returns a pair: the spec's log
     mel energies and the extra bank's, from one short-time Fourier transform.
     """
-    from scipy.fft import rfft
-
     scale = 1.0 / 32768.0 if samples.dtype == np.int16 else 1.0
     total = n_frames(len(samples), spec)
     banks = [mel_filterbank(spec)] + ([extra_bank] if extra_bank is not None else [])
     window = np.hamming(spec.win).astype(np.float32)
     outs = [np.empty((total, bank.shape[1]), dtype=np.float32) for bank in banks]
-    buf = np.zeros((min(total, CHUNK_FRAMES), spec.n_fft), dtype=np.float32)  # zero-padded frames
+    # zero-padded frames, in float64: numpy's FFT is about 3x faster on them than on float32
+    buf = np.zeros((min(total, CHUNK_FRAMES), spec.n_fft), dtype=np.float64)
     for f0 in range(0, total, CHUNK_FRAMES):
         f1 = min(total, f0 + CHUNK_FRAMES)
         a, b = f0 * spec.hop, (f1 - 1) * spec.hop + spec.win
@@ -90,8 +88,11 @@ def log_mel(samples: np.ndarray, spec: FrameSpec, extra_bank: np.ndarray | None 
         frames = np.lib.stride_tricks.sliding_window_view(block, spec.win)[:: spec.hop][: f1 - f0]
         rows = buf[: f1 - f0]
         np.multiply(frames, window, out=rows[:, : spec.win])
-        spectrum = rfft(rows, axis=1)  # complex64 for float32 input
-        power = spectrum.real**2 + spectrum.imag**2
+        spectrum = np.fft.rfft(rows, axis=1)
+        power = spectrum.real**2
+        power += spectrum.imag**2
+        del spectrum
+        power = power.astype(np.float32)
         for bank, out in zip(banks, outs, strict=True):
             out[f0:f1] = 10.0 * np.log10(power @ bank + 1e-12)
     return (outs[0], outs[1]) if extra_bank is not None else outs[0]
@@ -132,7 +133,7 @@ def background(logmel: np.ndarray, frames: int) -> np.ndarray:
     """Per band, the running minimum over ``frames`` frames (smoothed): the background level
     (room tone, a sustained music bed, or digital silence). Computed on blocks of
     ``BACKGROUND_BLOCK`` frames: a background changes slowly."""
-    from scipy.ndimage import minimum_filter1d, uniform_filter1d
+    from .filters import minimum_filter1d, uniform_filter1d
 
     block = BACKGROUND_BLOCK
     n = len(logmel)
@@ -149,10 +150,13 @@ def excess(logmel: np.ndarray, frames: int) -> np.ndarray:
 
 
 def mfcc(logmel: np.ndarray, n_ceps: int) -> np.ndarray:
-    """DCT-II of log mel energies (c0..c{n_ceps-1})."""
-    from scipy.fft import dct
-
-    return dct(logmel, type=2, norm="ortho", axis=1)[:, :n_ceps].astype(np.float32)
+    """DCT-II (orthonormal) of log mel energies: c0..c{n_ceps-1}. A matrix product (numpy alone:
+    importing scipy.fft costs about 0.2 s at start-up)."""
+    n = logmel.shape[1]
+    k, j = np.arange(n_ceps)[:, None], np.arange(n)[None, :]
+    basis = np.sqrt(2.0 / n) * np.cos(np.pi * k * (2 * j + 1) / (2 * n))
+    basis[0] /= np.sqrt(2.0)
+    return (logmel @ basis.T.astype(np.float32)).astype(np.float32)
 
 
 def standardise(feats: np.ndarray, c0_weight: float) -> np.ndarray:
@@ -164,24 +168,30 @@ def standardise(feats: np.ndarray, c0_weight: float) -> np.ndarray:
     return out.astype(np.float32)
 
 
-@njit(cache=True, nogil=True)
-def _hop_energies(x: np.ndarray, hop: int, r: float) -> np.ndarray:  # pragma: no cover - numba
-    """Sum of squares per ``hop`` samples after two cascaded one-pole DC blockers
-    (y[n] = x[n] - x[n-1] + r*y[n-1]), in one pass over int16 samples."""
+NUMBA_MIN_SAMPLES = 1 << 22  # samples (4.4 min at 16 kHz): from here hop_energies loops in numba
+DC_BLOCKER_TAIL = 1e-18  # the numpy path's impulse response is cut where it falls under this
+
+
+def hop_energies(x: np.ndarray, hop: int, r: float) -> np.ndarray:
+    """Sum of squares per ``hop`` int16 samples after two cascaded one-pole DC blockers
+    (y[n] = x[n] - x[n-1] + r*y[n-1]). A short signal is filtered in numpy (a convolution with
+    the cascade's impulse response, cut where it has decayed to nothing); a long one loops in
+    numba (production/align/jit.py), which would cost more to load than it saves here."""
+    if len(x) >= NUMBA_MIN_SAMPLES:
+        from .jit import hop_energies as compiled
+
+        return compiled(x, hop, r)
     n_hops = len(x) // hop
-    out = np.zeros(n_hops)
-    x1 = y1 = x2 = y2 = 0.0
-    for k in range(n_hops):
-        acc = 0.0
-        for n in range(k * hop, (k + 1) * hop):
-            v = x[n] / 32768.0
-            a = v - x1 + r * y1
-            x1, y1 = v, a
-            b = a - x2 + r * y2
-            x2, y2 = a, b
-            acc += b * b
-        out[k] = acc
-    return out
+    if n_hops == 0:
+        return np.zeros(0)
+    taps = int(np.ceil(2 * np.log(DC_BLOCKER_TAIL) / np.log(r)))  # k * r^k is under the tail here
+    one = np.empty(taps)  # one blocker: 1, then (r - 1) * r^(k-1)
+    one[0], one[1:] = 1.0, (r - 1.0) * r ** np.arange(taps - 1)
+    h = np.convolve(one, one)[:taps]
+    n = n_hops * hop
+    size = 1 << (n + taps - 1).bit_length()
+    y = np.fft.irfft(np.fft.rfft(x[:n] / 32768.0, size) * np.fft.rfft(h, size), size)[:n]
+    return (y.reshape(n_hops, hop) ** 2).sum(axis=1)
 
 
 def level_db(samples: np.ndarray, hop: int, hops_per_window: int, rate: int) -> np.ndarray:
@@ -189,7 +199,7 @@ def level_db(samples: np.ndarray, hop: int, hops_per_window: int, rate: int) -> 
     above ``LEVEL_HIGHPASS_HZ`` (hum and rumble are not speech). One value per window start."""
     r = 1.0 - 2.0 * np.pi * LEVEL_HIGHPASS_HZ / rate
     x = samples if samples.dtype == np.int16 else (np.clip(samples, -1, 1) * 32767).astype(np.int16)
-    per_hop = _hop_energies(x, hop, r)
+    per_hop = hop_energies(x, hop, r)
     if len(per_hop) < hops_per_window:
         per_hop = np.pad(per_hop, (0, hops_per_window - len(per_hop)))
     csum = np.concatenate(([0.0], np.cumsum(per_hop)))

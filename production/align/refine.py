@@ -34,7 +34,7 @@ class RefineSettings:
 
 def smoothed_levels(level: np.ndarray, s: RefineSettings) -> tuple[np.ndarray, np.ndarray]:
     """The level smoothed over 10 ms, and the running loud level around each frame."""
-    from scipy.ndimage import maximum_filter1d, uniform_filter1d
+    from .filters import maximum_filter1d, uniform_filter1d
 
     smooth = uniform_filter1d(level, size=max(1, int(10 / s.hop_ms)))
     return smooth, maximum_filter1d(smooth, size=max(3, int(s.loud_window_ms / s.hop_ms)))

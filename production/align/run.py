@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..audio import probe, require_read_length, stated_duration_ms
+from ..audio import quick_probe, require_read_length, stated_duration_ms
 from ..errors import AudioError
 from ..models import Alignment
 from . import get_engine, write_alignment
@@ -77,7 +77,7 @@ def align_fragments(
         return tell
 
     # missing, empty, unreadable, not audio or a fraction of a second: say so before any work
-    require_read_length(audio, probe(audio))
+    require_read_length(audio, quick_probe(audio))
     name = resolve_engine(engine, whisper_model)
     alignment = get_engine(name, **_engine_settings(name, whisper_model, offline, accept_low_confidence)).align(
         audio, fragments, report("align")

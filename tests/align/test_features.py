@@ -7,13 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from production.align import features, jit
 from production.align.features import (
     FrameSpec,
     decode_int16,
     excess,
+    hop_energies,
     level_db,
     log_mel,
     mel_filterbank,
+    mfcc,
 )
 from production.audio import save_wav
 from production.errors import AudioError
@@ -33,6 +36,31 @@ def test_level_matches_a_direct_computation_across_blocks() -> None:
     assert (
         level[(RATE * 100 + 200) // 64 : (RATE * 101 - 200) // 64].max() < -100
     )  # the silent second
+
+
+def test_short_signals_filter_in_numpy_as_the_compiled_loop_does() -> None:
+    """hop_energies filters a short signal by convolution (numba is not loaded for it); the
+    compiled recursion gives the same levels, silence and the filter's decay included."""
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal(RATE * 5) * 3000).astype(np.int16)
+    x[RATE : 2 * RATE] = 0  # digital silence after sound: the filter's tail decays into it
+    x[3 * RATE : 3 * RATE + 400] = 30000  # a step: the DC blockers' slowest response
+    assert len(x) < features.NUMBA_MIN_SAMPLES
+    r = 1.0 - 2.0 * np.pi * features.LEVEL_HIGHPASS_HZ / RATE
+    ours, compiled = hop_energies(x, 64, r), jit.hop_energies(x, 64, r)
+    assert ours.shape == compiled.shape
+    to_db = lambda e: 10 * np.log10(e / 64 + 1e-12)  # noqa: E731
+    assert np.abs(to_db(ours) - to_db(compiled)).max() < 1e-6
+
+
+def test_mfcc_is_the_orthonormal_dct() -> None:
+    flat = np.full((3, 32), -20.0, dtype=np.float32)
+    c = mfcc(flat, 13)
+    assert c[:, 0] == pytest.approx(-20.0 * np.sqrt(32), rel=1e-6)  # all the energy in c0
+    assert np.abs(c[:, 1:]).max() < 1e-4
+    ramp = np.random.default_rng(2).standard_normal((5, 32)).astype(np.float32)
+    full = mfcc(ramp, 32)
+    assert np.allclose((full**2).sum(axis=1), (ramp**2).sum(axis=1), rtol=1e-5)  # orthonormal
 
 
 def test_log_mel_puts_a_tone_in_the_right_band() -> None:
