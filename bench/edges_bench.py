@@ -17,8 +17,9 @@ joined with 0.6-1.4 s pauses, truth = each sentence's speech span. Conditions:
 Figures: edge error median / p90 / max (ms), and the number of edges more than 100 ms into a
 pause (a start early, an end late) and into the speech.
 Usage: .venv/bin/python bench/edges_bench.py [--conditions pulse-20,fillers,...] [--cue]
-``--cue`` also prints, per condition, the refinement's speech-above-background measure inside
-true speech and inside true pauses (the margin the quiet threshold has to sit in).
+``--cue`` also prints, per condition, the refinement's speech-above-background level (dB) in
+true speech and in true pauses, the quiet threshold the engine set in the pauses, and the share
+of pause frames over it (counted as sound) and of speech frames under it (counted as quiet).
 """
 
 from __future__ import annotations
@@ -228,24 +229,46 @@ def errors(pred: list[tuple[int, int]], truth: list[tuple[int, int]]) -> np.ndar
     return np.array([e for (p0, p1), (t0, t1) in zip(pred, truth, strict=True) for e in (t0 - p0, p1 - t1)])
 
 
-def cue(samples: np.ndarray, truth: list[tuple[int, int]], work: Path) -> str:
-    """Percentiles of the speech-above-background measure in true speech and in true pauses."""
-    from production.align.tts_dtw import TtsDtwEngine
-    from production.audio import save_wav
+class CueProbe:
+    """Records what the refinement thresholds on: the speech-above-background level (``above``,
+    dB) and the per-frame quiet threshold the engine derived from the background where its
+    synthetic read is silent (refine.bed_thresholds). It wraps tts_dtw's quiet_mask, so the
+    engine runs unchanged; the last call of the voice kept wins (both voices give the same)."""
 
-    eng = TtsDtwEngine()
-    path = save_wav(work / "cue.wav", samples, RATE)
-    level, above = eng.envelope(path)
-    s = eng.settings
-    t_ms = np.arange(len(above)) * s.env_hop_ms + s.env_hops_per_window * s.env_hop_ms / 2
-    speech = np.zeros(len(above), bool)
-    pause = np.ones(len(above), bool)
-    for a, b in truth:
-        speech |= (t_ms >= a + 30) & (t_ms < b - 30)
-        pause &= ~((t_ms >= a - 150) & (t_ms < b + 150))
-    sp = np.percentile(above[speech], [5, 10, 50])
-    pa = np.percentile(above[pause], [50, 90, 99])
-    return f"speech p5/p10/p50 {sp[0]:5.1f} {sp[1]:5.1f} {sp[2]:5.1f} dB | pause p50/p90/p99 {pa[0]:5.1f} {pa[1]:5.1f} {pa[2]:5.1f} dB"
+    def __init__(self) -> None:
+        import production.align.tts_dtw as td
+
+        self.td, self.inner, self.seen = td, td.quiet_mask, None
+
+        def probe(level: np.ndarray, above: np.ndarray, s: object, threshold: np.ndarray | None = None) -> np.ndarray:
+            if threshold is not None:
+                self.seen = (above.copy(), threshold.copy())
+            return self.inner(level, above, s, threshold)
+
+        td.quiet_mask = probe
+
+    def report(self, truth: list[tuple[int, int]]) -> str:
+        """Spread of ``above`` in true speech and true pauses, against the threshold there."""
+        assert self.seen is not None
+        above, thr = self.seen
+        s = self.td.TtsDtwSettings()
+        t_ms = np.arange(len(above)) * s.env_hop_ms + s.env_hops_per_window * s.env_hop_ms / 2
+        speech = np.zeros(len(above), bool)
+        pause = np.ones(len(above), bool)
+        for a, b in truth:
+            speech |= (t_ms >= a + 30) & (t_ms < b - 30)
+            pause &= ~((t_ms >= a - 100) & (t_ms < b + 100))
+        pause &= (t_ms > truth[0][0] - 900) & (t_ms < truth[-1][1] + 900)  # between sentences
+        sp = np.percentile(above[speech], [10, 50])
+        pa = np.percentile(above[pause], [50, 90])
+        th = np.percentile(thr[pause], [0, 50, 100])
+        loud_pause = float(np.mean(above[pause] >= thr[pause])) * 100
+        quiet_speech = float(np.mean(above[speech] < thr[speech])) * 100
+        return (
+            f"speech p10/p50 {sp[0]:.0f}/{sp[1]:.0f} | pause p50/p90 {pa[0]:.0f}/{pa[1]:.0f} "
+            f"| threshold min/med/max {th[0]:.0f}/{th[1]:.0f}/{th[2]:.0f} dB | pause over it "
+            f"{loud_pause:.0f} %, speech under it {quiet_speech:.0f} % |"
+        )
 
 
 def main() -> None:
@@ -255,6 +278,7 @@ def main() -> None:
     args = ap.parse_args()
     os.environ.setdefault("PERSPECTIVE_CACHE", str(Path(tempfile.gettempdir()) / "perspective-edges-bench"))
     print("| condition | median / p90 / max (ms) | edges > 100 ms into a pause / into speech |\n|---|---|---|")
+    probe = CueProbe() if args.cue else None
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for name in [c for c in args.conditions.split(",") if c]:
@@ -265,8 +289,8 @@ def main() -> None:
                 f"| {name} | {np.median(err):.0f} / {np.percentile(err, 90):.0f} / {err.max():.0f} "
                 f"| {int((signed > OFF_MS).sum())} / {int((signed < -OFF_MS).sum())} of {len(err)} |"
             )
-            if args.cue:
-                line += " " + cue(mix, read.truth, work)
+            if probe is not None:
+                line += " " + probe.report(read.truth)
             print(line, flush=True)
 
 
