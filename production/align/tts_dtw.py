@@ -611,9 +611,12 @@ class _Warp:
 def _read_silence(read: _SynthRead, path: WarpPath, spec: FrameSpec, n_env: int, s: TtsDtwSettings) -> np.ndarray:
     """On the envelope grid, the ms of silent synthetic read (its gaps, pauses at commas: frames
     more than ``span_db`` under its loudest) that DTW maps at or before each frame (cumulative)."""
-    x = read.samples[: len(path.lo) * spec.hop].astype(np.float32)
-    rows = np.pad(x, (0, len(path.lo) * spec.hop - len(x))).reshape(-1, spec.hop)
-    db = 10 * np.log10((rows**2).mean(axis=1) + 1e-3)
+    db = np.full(len(path.lo), -30.0)  # int16 units: 10 log10(1e-3), digital silence
+    step = 6000  # rows per block (a minute at 10 ms): memory stays small on long reads
+    for r0 in range(0, len(path.lo), step):
+        x = read.samples[r0 * spec.hop : min(r0 + step, len(db)) * spec.hop].astype(np.float32)
+        rows = x[: len(x) // spec.hop * spec.hop].reshape(-1, spec.hop)
+        db[r0 : r0 + len(rows)] = 10 * np.log10((rows**2).mean(axis=1) + 1e-3)
     n = int(path.hi.max()) + 1
     silent = np.cumsum(np.bincount(path.lo[db < db.max() - s.span_db], minlength=n)) * float(s.hop_ms)
     centres_ms = np.arange(n_env) * s.env_hop_ms + s.env_hops_per_window * s.env_hop_ms / 2
