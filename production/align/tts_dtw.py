@@ -108,7 +108,8 @@ class TtsDtwSettings:
     blip_gap_ms: int = 150  # ... when the pause on each side is at least this long
     filler_ms: int = 700  # a sound this short at a fragment's edge, cut off by ...
     filler_pause_ms: int = 200  # ... a pause this long where the read has none ...
-    filler_read_ms: int = 60  # ... (less silence than this of the synthetic read mapped into it)
+    filler_read_ms: int = 100  # ... (less of the synthetic read's silence mapped into it: eSpeak NG
+    # pauses 140-190 ms at a comma, its stop closures last 10-60 ms)
     filler_max_quiet: float = 0.2  # ... unless more than this share of the rest of it is quiet
     breath_ms: int = 700  # a sound shorter than this alone in a pause ...
     breath_db: float = 16.0  # ... and never within this of the loud level is a breath
