@@ -113,7 +113,7 @@ def bed_thresholds(above: np.ndarray, starts: np.ndarray, ends: np.ndarray, s: R
         ]
         limit = min([s.bed_max_db] + [v - s.bed_speech_margin_db for v in speech])
         level = min(bed + s.bed_margin_db, limit)
-        if level > s.quiet_db:
+        if bed >= s.quiet_db and level > s.quiet_db:  # the background itself would count as sound
             r0, r1 = int(mids[k]), int(np.ceil(mids[k + 1]))
             thr[r0:r1] = np.maximum(thr[r0:r1], level)
     return thr
