@@ -120,13 +120,19 @@ def bed_thresholds(above: np.ndarray, starts: np.ndarray, ends: np.ndarray, s: R
 
 
 def adjust_edges(
-    starts: np.ndarray, ends: np.ndarray, level: np.ndarray, above: np.ndarray, s: RefineSettings
+    starts: np.ndarray,
+    ends: np.ndarray,
+    level: np.ndarray,
+    above: np.ndarray,
+    s: RefineSettings,
+    threshold: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Onsets and offsets are not alike: a sentence may start softly (/h/, /f/) but fades out
     in a breathy tail. Move each onset back over sound within ``onset_span_db`` of the loud level
-    (and above the background), and each offset back over a tail more than ``offset_span_db``
-    under it; each by at most ``max_adjust_ms``."""
+    (and above the background: ``threshold`` as in quiet_mask), and each offset back over a tail
+    more than ``offset_span_db`` under it; each by at most ``max_adjust_ms``."""
     smooth, loud = smoothed_levels(level, s)
+    thr = np.full(len(above), s.quiet_db) if threshold is None else threshold
     limit = int(s.max_adjust_ms / s.hop_ms)
     starts, ends = starts.copy(), ends.copy()
     n = len(smooth)
@@ -137,7 +143,7 @@ def adjust_edges(
             j = i - 1
             if j < max(floor, 0) or j >= n:
                 break
-            if smooth[j] < loud[j] - s.onset_span_db or above[j] < s.quiet_db:
+            if smooth[j] < loud[j] - s.onset_span_db or above[j] < thr[j]:
                 break
             i = j
         starts[k] = min(starts[k], i)

@@ -552,7 +552,7 @@ class TtsDtwEngine:
         quiet = quiet_mask(level, above, rs, bed)
         starts, ends = refine_edges(starts, ends, quiet, rs)
         starts, ends = drop_edge_fillers(starts, ends, quiet, _read_silence(read, path, spec, len(level), s), rs)
-        starts, ends = adjust_edges(starts, ends, level, above, rs)
+        starts, ends = adjust_edges(starts, ends, level, above, rs, bed)
         starts, ends = _tidy(
             starts * s.env_hop_ms + centre, ends * s.env_hop_ms + centre, duration_ms
         )
