@@ -82,8 +82,11 @@ def bed_thresholds(above: np.ndarray, starts: np.ndarray, ends: np.ndarray, s: R
     that much into speech, and by far more into pauses) the recording is surely background: the
     ``bed_quantile`` of its ``above`` there, plus ``bed_margin_db``, is quiet from the middle of the
     fragment before to the middle of the one after. It stays under ``bed_max_db`` and
-    ``bed_speech_margin_db`` under the median of the neighbouring fragments (a filler or breath in
-    the gap must not make speech quiet).
+    ``bed_speech_margin_db`` under the median of the neighbouring fragments, and frames of the
+    core over that limit (a filler, a breath) are left out of the percentile: they must not make
+    speech quiet. The head and the tail (a file's padding is filled with its
+    first and last sound, and DTW's outer edges are its least sure), and gaps too short to measure,
+    take the median of the ``bed_neighbours`` nearest measured gaps.
     """
     from scipy.ndimage import uniform_filter1d
 
@@ -94,25 +97,25 @@ def bed_thresholds(above: np.ndarray, starts: np.ndarray, ends: np.ndarray, s: R
     mids = [0.0] + [(a + b) / 2 for a, b in zip(starts, ends, strict=True)] + [float(n)]
     edges = [0.0, *ends]
     nexts = [*starts, float(n)]
+    medians = [float(np.median(above[int(x) : max(int(x) + 1, int(y))])) for x, y in zip(starts, ends, strict=True)]
+    limits = [  # per gap: the threshold stays this far under the speech on either side
+        min([s.bed_max_db] + [medians[j] - s.bed_speech_margin_db for j in (k - 1, k) if 0 <= j < len(starts)])
+        for k in range(len(starts) + 1)
+    ]
     beds: list[float | None] = []
     for k, (lo, hi) in enumerate(zip(edges, nexts, strict=True)):
-        a = max(0, int(np.ceil(lo + (m if k else 0))))
-        b = min(n, int(hi - (m if k < len(starts) else 0)))
-        enough = (b - a) * s.hop_ms >= s.bed_min_core_ms
-        beds.append(float(np.percentile(slow[a:b], s.bed_quantile)) if enough else None)
+        a, b = max(0, int(np.ceil(lo + m))), min(n, int(hi - m))
+        core = slow[a:b][slow[a:b] < limits[k]]  # what stands as loud as speech is a filler, not the bed
+        enough = 0 < k < len(starts) and len(core) * s.hop_ms >= s.bed_min_core_ms
+        beds.append(float(np.percentile(core, s.bed_quantile)) if enough else None)
     known = [k for k, v in enumerate(beds) if v is not None]
     for k, bed in enumerate(beds):
-        if bed is None:  # DTW's gap is too short to measure: the nearest measured gaps' median
+        if bed is None:  # the head, the tail, a gap too short to measure: the nearest gaps' median
             near = sorted(known, key=lambda j: abs(j - k))[: s.bed_neighbours]
             if not near:
                 continue
             bed = float(np.median([beds[j] for j in near]))
-        speech = [
-            float(np.median(above[int(x) : max(int(x) + 1, int(y))]))
-            for x, y in ((starts[j], ends[j]) for j in (k - 1, k) if 0 <= j < len(starts))
-        ]
-        limit = min([s.bed_max_db] + [v - s.bed_speech_margin_db for v in speech])
-        level = min(bed + s.bed_margin_db, limit)
+        level = min(bed + s.bed_margin_db, limits[k])
         if bed >= s.quiet_db and level > s.quiet_db:  # the background itself would count as sound
             r0, r1 = int(mids[k]), int(np.ceil(mids[k + 1]))
             thr[r0:r1] = np.maximum(thr[r0:r1], level)
