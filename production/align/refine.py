@@ -30,6 +30,22 @@ class RefineSettings:
     loud_window_ms: int  # span of the running loud level (longer than a long pause)
     blip_ms: int  # sounds shorter than this, alone inside a pause, are not speech
     blip_gap_ms: int  # ... when the pause on each side is at least this long
+    filler_ms: int = 700  # a sound this short at a fragment's edge, cut off by ...
+    filler_pause_ms: int = 200  # ... a pause this long where the read has none ...
+    filler_read_ms: int = 100  # ... (less of the synthetic read's silence mapped into it: eSpeak NG
+    # pauses 140-190 ms at a comma, its stop closures last 10-60 ms)
+    filler_max_quiet: float = 0.2  # ... unless more than this share of the rest of it is quiet
+    breath_ms: int = 700  # a sound shorter than this alone in a pause ...
+    breath_db: float = 16.0  # ... and never within this of the loud level is a breath
+    # The background in each pause, measured where the synthetic read is silent (see bed_thresholds)
+    bed_core_ms: int = 150  # DTW's gap, shrunk by this at each side, is taken as surely pause
+    bed_min_core_ms: int = 100  # a shorter core says too little about the background
+    bed_smooth_ms: int = 120  # the level above the running background, averaged over this ...
+    bed_quantile: float = 75.0  # ... its percentile in the core ...
+    bed_margin_db: float = 3.0  # ... plus this is still quiet around that gap
+    bed_neighbours: int = 4  # a gap too short to measure takes the median of this many nearest
+    bed_max_db: float = 24.0  # never more than this ...
+    bed_speech_margin_db: float = 8.0  # ... nor closer than this under the neighbouring speech's median
 
 
 def smoothed_levels(level: np.ndarray, s: RefineSettings) -> tuple[np.ndarray, np.ndarray]:
@@ -40,27 +56,86 @@ def smoothed_levels(level: np.ndarray, s: RefineSettings) -> tuple[np.ndarray, n
     return smooth, maximum_filter1d(smooth, size=max(3, int(s.loud_window_ms / s.hop_ms)))
 
 
-def quiet_mask(level: np.ndarray, above: np.ndarray, s: RefineSettings) -> np.ndarray:
+def quiet_mask(
+    level: np.ndarray, above: np.ndarray, s: RefineSettings, threshold: np.ndarray | None = None
+) -> np.ndarray:
     """True where the recording is at its local background level (no speech).
 
     ``level`` is the broadband level (dBFS) on the fine grid; ``above`` the mean level above the
     per-band background (room tone, a sustained music bed; see features.excess) on the same grid.
-    A frame is quiet when ``above`` is under ``quiet_db``, or its level is far (``span_db``) under
-    the loudest nearby frame's (a fading sentence end, or room tone beside digital silence).
+    A frame is quiet when ``above`` is under ``threshold`` (per frame; ``quiet_db`` when None, see
+    bed_thresholds), or its level is far (``span_db``) under the loudest nearby frame's (a fading
+    sentence end, or room tone beside digital silence).
     """
     smooth, loud = smoothed_levels(level, s)
-    quiet = (above < s.quiet_db) | (smooth < loud - s.span_db)
-    return drop_blips(quiet, s)
+    quiet = (above < (s.quiet_db if threshold is None else threshold)) | (smooth < loud - s.span_db)
+    return drop_blips(quiet, s, smooth - loud)
+
+
+def bed_thresholds(above: np.ndarray, starts: np.ndarray, ends: np.ndarray, s: RefineSettings) -> np.ndarray:
+    """Per frame, the ``above`` level under which a frame is background (quiet).
+
+    The running background (a minimum over ``floor_window_ms``) follows a steady bed, but a bed
+    whose level swells and falls (music, air conditioning cycling) stands well above it in its loud
+    phase, as loud as soft speech. Where DTW maps the synthetic read's silence (between fragments
+    ``starts``/``ends``, envelope frames, shrunk by ``bed_core_ms``: DTW's edges err by up to about
+    that much into speech, and by far more into pauses) the recording is surely background: the
+    ``bed_quantile`` of its ``above`` there, plus ``bed_margin_db``, is quiet from the middle of the
+    fragment before to the middle of the one after. It stays under ``bed_max_db`` and
+    ``bed_speech_margin_db`` under the median of the neighbouring fragments, and frames of the
+    core over that limit (a filler, a breath) are left out of the percentile: they must not make
+    speech quiet. The head and the tail (a file's padding is filled with its
+    first and last sound, and DTW's outer edges are its least sure), and gaps too short to measure,
+    take the median of the ``bed_neighbours`` nearest measured gaps.
+    """
+    from scipy.ndimage import uniform_filter1d
+
+    n = len(above)
+    thr = np.full(n, s.quiet_db, dtype=np.float32)
+    slow = uniform_filter1d(above, size=max(1, int(s.bed_smooth_ms / s.hop_ms)))
+    m = s.bed_core_ms / s.hop_ms
+    mids = [0.0] + [(a + b) / 2 for a, b in zip(starts, ends, strict=True)] + [float(n)]
+    edges = [0.0, *ends]
+    nexts = [*starts, float(n)]
+    medians = [float(np.median(above[int(x) : max(int(x) + 1, int(y))])) for x, y in zip(starts, ends, strict=True)]
+    limits = [  # per gap: the threshold stays this far under the speech on either side
+        min([s.bed_max_db] + [medians[j] - s.bed_speech_margin_db for j in (k - 1, k) if 0 <= j < len(starts)])
+        for k in range(len(starts) + 1)
+    ]
+    beds: list[float | None] = []
+    for k, (lo, hi) in enumerate(zip(edges, nexts, strict=True)):
+        a, b = max(0, int(np.ceil(lo + m))), min(n, int(hi - m))
+        core = slow[a:b][slow[a:b] < limits[k]]  # what stands as loud as speech is a filler, not the bed
+        enough = 0 < k < len(starts) and len(core) * s.hop_ms >= s.bed_min_core_ms
+        beds.append(float(np.percentile(core, s.bed_quantile)) if enough else None)
+    known = [k for k, v in enumerate(beds) if v is not None]
+    for k, bed in enumerate(beds):
+        if bed is None:  # the head, the tail, a gap too short to measure: the nearest gaps' median
+            near = sorted(known, key=lambda j: abs(j - k))[: s.bed_neighbours]
+            if not near:
+                continue
+            bed = float(np.median([beds[j] for j in near]))
+        level = min(bed + s.bed_margin_db, limits[k])
+        if bed >= s.quiet_db and level > s.quiet_db:  # the background itself would count as sound
+            r0, r1 = int(mids[k]), int(np.ceil(mids[k + 1]))
+            thr[r0:r1] = np.maximum(thr[r0:r1], level)
+    return thr
 
 
 def adjust_edges(
-    starts: np.ndarray, ends: np.ndarray, level: np.ndarray, above: np.ndarray, s: RefineSettings
+    starts: np.ndarray,
+    ends: np.ndarray,
+    level: np.ndarray,
+    above: np.ndarray,
+    s: RefineSettings,
+    threshold: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Onsets and offsets are not alike: a sentence may start softly (/h/, /f/) but fades out
     in a breathy tail. Move each onset back over sound within ``onset_span_db`` of the loud level
-    (and above the background), and each offset back over a tail more than ``offset_span_db``
-    under it; each by at most ``max_adjust_ms``."""
+    (and above the background: ``threshold`` as in quiet_mask), and each offset back over a tail
+    more than ``offset_span_db`` under it; each by at most ``max_adjust_ms``."""
     smooth, loud = smoothed_levels(level, s)
+    thr = np.full(len(above), s.quiet_db) if threshold is None else threshold
     limit = int(s.max_adjust_ms / s.hop_ms)
     starts, ends = starts.copy(), ends.copy()
     n = len(smooth)
@@ -71,7 +146,7 @@ def adjust_edges(
             j = i - 1
             if j < max(floor, 0) or j >= n:
                 break
-            if smooth[j] < loud[j] - s.onset_span_db or above[j] < s.quiet_db:
+            if smooth[j] < loud[j] - s.onset_span_db or above[j] < thr[j]:
                 break
             i = j
         starts[k] = min(starts[k], i)
@@ -85,18 +160,25 @@ def adjust_edges(
     return starts, ends
 
 
-def drop_blips(quiet: np.ndarray, s: RefineSettings) -> np.ndarray:
+def drop_blips(quiet: np.ndarray, s: RefineSettings, under_loud: np.ndarray | None = None) -> np.ndarray:
     """Mark as quiet the sounds too short to be speech: any blip under ``min_sound_ms``, and one
-    under ``blip_ms`` with a pause of ``blip_gap_ms`` on both sides (a click or a breath's peak)."""
+    under ``blip_ms`` with a pause of ``blip_gap_ms`` on both sides (a click or a breath's peak).
+    With ``under_loud`` (each frame's level less the running loud level, dB), also a sound under
+    ``breath_ms`` with such pauses on both sides that never comes within ``breath_db`` of the loud
+    level: a breath (speech that soft and that short, alone between pauses, is not read aloud)."""
     quiet = quiet.copy()
     sounds = runs(~quiet)
     gap = s.blip_gap_ms / s.hop_ms
     for k, (a, b) in enumerate(sounds):
         before = a - (sounds[k - 1][1] if k > 0 else -np.inf)
         after = (sounds[k + 1][0] if k + 1 < len(sounds) else np.inf) - b
-        if b - a < s.min_sound_ms / s.hop_ms or (
-            b - a < s.blip_ms / s.hop_ms and min(before, after) >= gap
-        ):
+        alone = min(before, after) >= gap
+        soft = (
+            under_loud is not None
+            and b - a < s.breath_ms / s.hop_ms
+            and float(under_loud[a:b].max()) < -s.breath_db
+        )
+        if b - a < s.min_sound_ms / s.hop_ms or (alone and (b - a < s.blip_ms / s.hop_ms or soft)):
             quiet[a:b] = True
     return quiet
 
@@ -183,4 +265,43 @@ def refine_edges(
             ends[k - 1], starts[k] = edges
         elif lo > hi:  # DTW let the fragments touch or overlap: meet in the middle
             ends[k - 1] = starts[k] = (lo + hi) / 2
+    return starts, ends
+
+
+def drop_edge_fillers(
+    starts: np.ndarray, ends: np.ndarray, quiet: np.ndarray, read_silence: np.ndarray, s: RefineSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """Leave out of each fragment a short sound at its start or end (an "um", a breath) that a
+    pause cuts off from the rest, where the synthetic read has no pause: DTW stretched a few
+    frames of the read's first or last word over the filler and the pause. ``read_silence`` is
+    the cumulative ms of silent synthetic read that DTW maps up to each frame; a pause with less
+    than ``filler_read_ms`` of it mapped inside is not in the read. Not done where more than
+    ``filler_max_quiet`` of the rest of the fragment is quiet: speech that buried in the background
+    breaks into pieces of its own (measured: 0.03-0.17 beside planted fillers, 0.23-0.32 where
+    room tone 20-25 dB under the voice cut real words off). Everything on the envelope grid.
+    """
+    all_runs = runs(quiet)
+    pauses = all_runs[(all_runs[:, 1] - all_runs[:, 0]) * s.hop_ms >= s.filler_pause_ms]
+    reach = s.filler_ms / s.hop_ms
+    last = len(read_silence) - 1
+    starts, ends = starts.copy(), ends.copy()
+    for k in range(len(starts)):
+        a, b = starts[k], ends[k]
+        inside = [
+            (x, y)
+            for x, y in pauses
+            if a < x and y < b and read_silence[min(y, last)] - read_silence[min(x, last)] < s.filler_read_ms
+        ]
+        if not inside:
+            continue
+        body = quiet[int(a) : int(b)].copy()
+        for x, y in inside:
+            body[int(x - a) : int(y - a)] = False
+        if body.mean() > s.filler_max_quiet:
+            continue  # speech this buried in the background has gaps of its own: pauses say little
+        (x0, y0), (x1, y1) = inside[0], inside[-1]
+        if x0 - a <= reach:
+            starts[k] = a = float(y0)
+        if b - y1 <= reach and x1 > a:
+            ends[k] = float(x1)
     return starts, ends

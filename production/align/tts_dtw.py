@@ -38,7 +38,7 @@ from .features import (
     mfcc,
     standardise,
 )
-from .refine import RefineSettings, adjust_edges, quiet_mask, refine_edges
+from .refine import RefineSettings, adjust_edges, bed_thresholds, drop_edge_fillers, quiet_mask, refine_edges
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +107,22 @@ class TtsDtwSettings:
     min_sound_ms: int = 30  # sounds shorter than this are clicks, not speech
     blip_ms: int = 120  # a sound shorter than this alone in a pause is a click or breath ...
     blip_gap_ms: int = 150  # ... when the pause on each side is at least this long
+    filler_ms: int = 700  # a sound this short at a fragment's edge, cut off by ...
+    filler_pause_ms: int = 200  # ... a pause this long where the read has none ...
+    filler_read_ms: int = 100  # ... (less of the synthetic read's silence mapped into it: eSpeak NG
+    # pauses 140-190 ms at a comma, its stop closures last 10-60 ms)
+    filler_max_quiet: float = 0.2  # ... unless more than this share of the rest of it is quiet
+    breath_ms: int = 700  # a sound shorter than this alone in a pause ...
+    breath_db: float = 16.0  # ... and never within this of the loud level is a breath
+    # the background in each pause, where the synthetic read is silent (refine.bed_thresholds)
+    bed_core_ms: int = 150  # DTW's gap shrunk by this at each side is surely pause
+    bed_min_core_ms: int = 100  # a shorter core says too little about the background
+    bed_smooth_ms: int = 120  # the level above the running background, averaged over this ...
+    bed_quantile: float = 75.0  # ... its percentile in the core ...
+    bed_margin_db: float = 3.0  # ... plus this is still quiet around that gap
+    bed_neighbours: int = 4  # a gap too short to measure takes the median of this many nearest
+    bed_max_db: float = 24.0  # never more than this ...
+    bed_speech_margin_db: float = 8.0  # ... nor closer than this under the neighbouring speech's median
     # sanity checks and confidence
     padding_dbfs: float = -80.0  # quieter than this at a file's start or end is encoder padding
     silence_dbfs: float = -60.0  # a recording whose loud level is below this is silent
@@ -552,12 +568,14 @@ class TtsDtwEngine:
         centre = (
             s.env_hops_per_window * s.env_hop_ms / 2
         )  # envelope frame k is centred at k * hop + centre
-        level, above, quiet = envelope
+        level, above, _ = envelope
         rs = self._refine_settings()
-        starts, ends = refine_edges(
-            (starts - centre) / s.env_hop_ms, (ends - centre) / s.env_hop_ms, quiet, rs
-        )
-        starts, ends = adjust_edges(starts, ends, level, above, rs)
+        starts, ends = (starts - centre) / s.env_hop_ms, (ends - centre) / s.env_hop_ms
+        bed = bed_thresholds(above, starts, ends, rs)  # the background where the read is silent
+        quiet = quiet_mask(level, above, rs, bed)
+        starts, ends = refine_edges(starts, ends, quiet, rs)
+        starts, ends = drop_edge_fillers(starts, ends, quiet, _read_silence(read, path, spec, len(level), s), rs)
+        starts, ends = adjust_edges(starts, ends, level, above, rs, bed)
         starts, ends = _tidy(
             starts * s.env_hop_ms + centre, ends * s.env_hop_ms + centre, duration_ms
         )
@@ -612,6 +630,22 @@ class _Warp:
     def rows(self, a: int, b: int) -> slice:
         ra, rb = self._row(a)[0], self._row(b)[0]
         return slice(ra, max(rb, ra + 1))
+
+
+def _read_silence(read: _SynthRead, path: WarpPath, spec: FrameSpec, n_env: int, s: TtsDtwSettings) -> np.ndarray:
+    """On the envelope grid, the ms of silent synthetic read (its gaps, pauses at commas: frames
+    more than ``span_db`` under its loudest) that DTW maps at or before each frame (cumulative)."""
+    db = np.full(len(path.lo), -30.0)  # int16 units: 10 log10(1e-3), digital silence
+    step = 6000  # rows per block (a minute at 10 ms): memory stays small on long reads
+    for r0 in range(0, len(path.lo), step):
+        x = read.samples[r0 * spec.hop : min(r0 + step, len(db)) * spec.hop].astype(np.float32)
+        rows = x[: len(x) // spec.hop * spec.hop].reshape(-1, spec.hop)
+        db[r0 : r0 + len(rows)] = 10 * np.log10((rows**2).mean(axis=1) + 1e-3)
+    n = int(path.hi.max()) + 1
+    silent = np.cumsum(np.bincount(path.lo[db < db.max() - s.span_db], minlength=n)) * float(s.hop_ms)
+    centres_ms = np.arange(n_env) * s.env_hop_ms + s.env_hops_per_window * s.env_hop_ms / 2
+    cols = np.round((centres_ms - spec.win * 500 / spec.rate) / s.hop_ms).astype(np.int64)
+    return silent[np.clip(cols, 0, n - 1)]
 
 
 def _runs(mask: np.ndarray, hop_ms: int, centre: float) -> list[tuple[int, int]]:

@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 from production.align.refine import (
     RefineSettings,
     adjust_edges,
+    bed_thresholds,
     drop_blips,
+    drop_edge_fillers,
     quiet_mask,
     refine_edges,
     runs,
@@ -90,3 +92,41 @@ def test_soft_onsets_are_kept_and_breathy_tails_dropped() -> None:
     above = np.where(level > -89, 40.0, 0.0).astype(np.float32)
     starts, ends = adjust_edges(np.array([200.0]), np.array([515.0]), level, above, S)
     assert abs(starts[0] - 185) <= 2 and abs(ends[0] - 500) <= 2
+
+
+def test_a_swelling_bed_in_the_pause_is_quiet_but_speech_is_not() -> None:
+    # speech (40 dB over the running background) at 0-2000 and 3000-5000 ms; between them a bed
+    # whose loud phase stands 12-18 dB over the running background (counted as sound at 10 dB)
+    above = np.full(1250, 40.0, dtype=np.float32)
+    above[500:750] = np.linspace(12.0, 18.0, 250)
+    level = np.where(above > 30, -20.0, -45.0).astype(np.float32)
+    dtw_starts, dtw_ends = np.array([0.0, 700.0]), np.array([520.0, 1250.0])  # DTW: 80 ms late, 200 early
+    thr = bed_thresholds(above, dtw_starts, dtw_ends, S)
+    assert 18.0 < thr[600] < 32.0  # over the bed, under the speech
+    assert not quiet_mask(level, above, S)[500:750].all()  # the fixed threshold: the bed is sound
+    quiet = quiet_mask(level, above, S, thr)
+    assert quiet[500:750].all() and not quiet[:500].any() and not quiet[750:].any()
+    starts, ends = refine_edges(dtw_starts, dtw_ends, quiet, S)
+    assert (ends[0], starts[1]) == (500.0, 750.0)
+
+
+def test_a_breath_alone_in_a_pause_is_quiet() -> None:
+    level = np.full(1000, -70.0, dtype=np.float32)
+    level[100:300] = level[700:900] = -15.0  # speech
+    level[450:530] = -36.0  # 320 ms, 21 dB under the loud level, pauses either side: a breath
+    above = np.where(level > -60, 30.0, 2.0).astype(np.float32)
+    quiet = quiet_mask(level, above, S)
+    assert quiet[450:530].all() and not quiet[100:300].any() and not quiet[700:900].any()
+    level[450:530] = -22.0  # as loud as soft speech: kept
+    assert not quiet_mask(level, above, S)[450:530].any()
+
+
+def test_a_filler_cut_off_by_a_pause_the_read_does_not_have_is_left_out() -> None:
+    quiet = quiet_from_ms(8000, [(1000, 1300), (1700, 4000), (5000, 7000)])  # "um", pause, sentence
+    starts, ends = np.array([1000.0, 5000.0]) / 4, np.array([4000.0, 7000.0]) / 4
+    no_read_pause = np.zeros(len(quiet))  # cumulative ms of the read's silence mapped there
+    s, e = drop_edge_fillers(starts, ends, quiet, no_read_pause, S)
+    assert (s * 4).tolist() == [1700, 5000] and (e * 4).tolist() == [4000, 7000]
+    read_pause = np.where(np.arange(len(quiet)) * 4 >= 1500, 150.0, 0.0)  # the read pauses there too
+    s, e = drop_edge_fillers(starts, ends, quiet, read_pause, S)
+    assert (s * 4).tolist() == [1000, 5000]
