@@ -24,7 +24,7 @@ from ..settings import load_table
 from ..synth import DEFAULT_VOICE, espeak_clip, resample, speech_span
 from .base import FragmentInput, ProgressFn
 from .dtw import Path as WarpPath
-from .dtw import multires_dtw, order_contrast, shifted_cost, skipped_edges
+from .dtw import multires_dtw, order_contrast, repeat_cost, shifted_cost, skipped_edges
 from .features import (
     FrameSpec,
     decode_int16,
@@ -87,6 +87,13 @@ class TtsDtwSettings:
     # speech is kept
     unscripted_skip_share: float = 1.5
     restart_slack_ms: int = 100  # the left-out stretch must reach this close to the pause
+    # a stretch up to a pause is an abandoned take when the host's next words repeat it: its DTW
+    # onto their start costs under this share of a random pairing (false starts measured 0.34-0.45,
+    # different words after a pause in right reads 0.70-0.88: bench/README.md) ...
+    repeat_ratio: float = 0.55
+    # ... and what follows the pause is long enough to be the whole sentence (this x its length at
+    # the read's tempo; a sentence that repeats its own opening words is not cut)
+    restart_rest_share: float = 0.6
     max_outer_stretch: float = 1.3  # first/last fragment mapped longer than this x the tempo: trim
     min_word_ms: int = 60  # shortest word timing given out (where the fragment is long enough)
     # refinement against the recording's pauses
@@ -161,6 +168,10 @@ class _Evidence:
     fit: float  # path cost over the cost off the path (lower: a better fit)
     order: float | None  # the script's order against reversed (None: one fragment)
     spoken_ms: int  # aligned speech the statistics rest on
+    # per-sentence statistics (not in the verdict yet; recorded for calibration)
+    tempo_mad: float | None = None  # median |log(mapped / synthetic duration) - its median|
+    tempo_outliers: float | None = None  # share of sentences mapped < 0.5 or > 2 x the median tempo
+    low_share: float | None = None  # share of sentences under the low-confidence bound
 
     def says_wrong(self, s: TtsDtwSettings) -> bool:
         """Strong evidence that the script is not this recording's."""
@@ -173,6 +184,25 @@ class _Evidence:
     def describe(self) -> str:
         order = "" if self.order is None else f", order ratio {self.order:.2f}"
         return f"fit {self.fit:.2f}{order} with voice {self.voice}"
+
+
+def _sentence_stats(
+    frags: list[Fragment], read: _SynthRead, rate: int, low: float
+) -> tuple[float | None, float | None, float | None]:
+    """Per-sentence evidence: how evenly the recording's tempo follows the read's, sentence by
+    sentence (a wrong script is warped onto spans of random length), and how many sentences
+    match worse than the low-confidence bound."""
+    if len(frags) < 2:
+        return None, None, None
+    synth_ms = np.array([max(1.0, (b - a) * 1000 / rate) for a, b in read.spans])
+    mapped = np.array([max(1, f.end_ms - f.start_ms) for f in frags], dtype=float)
+    logs = np.log(mapped / synth_ms)
+    dev = np.abs(logs - np.median(logs))
+    return (
+        round(float(np.median(dev)), 4),
+        round(float(np.mean(dev > np.log(2.0))), 4),
+        round(float(np.mean([f.confidence < low for f in frags])), 4),
+    )
 
 
 def _mark_low_confidence(al: Alignment, threshold: float, everything: bool) -> Alignment:
@@ -322,6 +352,8 @@ class TtsDtwEngine:
             order=order,
             spoken_ms=sum(f.end_ms - f.start_ms for f in frags),
         )
+        mad, outliers, low_share = _sentence_stats(frags, read, s.rate, s.low_confidence)
+        evidence = replace(evidence, tempo_mad=mad, tempo_outliers=outliers, low_share=low_share)
         self.evidence.append(evidence)
         report(1.0, "aligned")
         return Alignment(ENGINE_NAME, audio_path.name, duration_ms, tuple(frags), tuple(skipped)), evidence
@@ -446,7 +478,12 @@ class TtsDtwEngine:
     ) -> tuple[list[Fragment], list[Deviation]]:
         """Speech that belongs to no script sentence: left out of every sentence and reported.
 
-        - Sound between two sentences (an aside DTW matched to the synthetic pause): "aside".
+        - A stretch up to a pause that the same voice then says again at the start of a sentence
+          (its own start, or the end of the sentence before): an abandoned take ("false-start").
+          The host's voice against itself tells a repeat apart from other words far better than
+          any voice against the synthetic read (bench/README.md).
+        - Sound between two sentences (an aside DTW matched to the synthetic pause): "aside", or
+          "false-start" when it repeats the next sentence's start.
         - A stretch at a sentence's start (or end), up to a pause, that the sentence's synthetic
           read leaves out when leaving a frame out costs nearly what a random match costs: an
           abandoned take ("false-start") or an aside run on at the end ("aside"). Words of the
@@ -457,16 +494,56 @@ class TtsDtwEngine:
         runs = _runs(~quiet, s.env_hop_ms, centre)  # (start_ms, end_ms) of each sound
         pauses = _runs(quiet, s.env_hop_ms, centre)
         gone = {d.fragment_id for d in skipped}
+        synth_ms = [(y - x) * 1000 / s.rate for x, y in read.spans]
+        tempo = float(np.median([(f.end_ms - f.start_ms) / max(1.0, m) for f, m in zip(frags, synth_ms, strict=True)]))
+        frags = list(frags)
         devs: list[Deviation] = []
+
+        def repeats(x0: int, x1: int, y0: int, y1: int) -> bool:
+            """Recording [x0, x1) ms says again what [y0, y1) starts with."""
+            h = s.hop_ms
+            x, y = rec[x0 // h : x1 // h], rec[y0 // h : y1 // h]
+            return len(x) >= 2 and repeat_cost(x, y[: 2 * len(x)]) < s.repeat_ratio
+
+        def whole(k: int, a: int, b: int) -> bool:
+            """[a, b] is long enough to hold all of sentence k at the read's tempo."""
+            return b - a >= s.restart_rest_share * tempo * synth_ms[k]
+
+        # an abandoned take of sentence k: at the end of sentence k - 1, or at the start of k
+        for k, f in enumerate(frags):
+            if f.id in gone:
+                continue
+            gaps = [(x, y) for x, y in pauses if y - x >= s.restart_pause_ms and f.start_ms < x < y < f.end_ms]
+            for p0, p1 in gaps:
+                a, b = f.start_ms, f.end_ms
+                if p0 - a >= s.min_unscripted_ms and p0 - a < b - p1 and whole(k, p1, b) and repeats(a, p0, p1, b):
+                    devs.append(Deviation("false-start", a, f.text, "", f.id, p0))
+                    frags[k] = _retimed(f, p1, b)
+                    break
+            if k == 0 or frags[k - 1].id in gone:
+                continue
+            e = frags[k - 1]
+            gaps = [(x, y) for x, y in pauses if y - x >= s.restart_pause_ms and e.start_ms < x < y < e.end_ms]
+            if gaps:
+                q0, q1 = gaps[-1]
+                if e.end_ms - q1 >= s.min_unscripted_ms and whole(k - 1, e.start_ms, q0):
+                    if repeats(q1, e.end_ms, frags[k].start_ms, frags[k].end_ms):
+                        devs.append(Deviation("false-start", q1, f.text, "", f.id, e.end_ms))
+                        frags[k - 1] = _retimed(e, e.start_ms, q0)
+        cut = {d.fragment_id for d in devs}
+        told = [(d.time_ms, d.end_ms or d.time_ms) for d in devs]
         for k in range(len(frags) - 1):
             a, b = frags[k].end_ms, frags[k + 1].start_ms
-            inside = [(x, y) for x, y in runs if x >= a and y <= b]
+            inside = [(x, y) for x, y in runs if x >= a and y <= b and not any(u < y and x < v for u, v in told)]
             if sum(y - x for x, y in inside) >= s.min_unscripted_ms:
-                devs.append(Deviation("aside", inside[0][0], "", "", frags[k + 1].id, inside[-1][1]))
+                x0, x1 = inside[0][0], inside[-1][1]
+                restart = repeats(x0, x1, frags[k + 1].start_ms, frags[k + 1].end_ms)
+                kind, text = ("false-start", frags[k + 1].text) if restart else ("aside", "")
+                devs.append(Deviation(kind, x0, text, "", frags[k + 1].id, x1))
         out = []
         for k, f in enumerate(frags):
             gaps = [(x, y) for x, y in pauses if y - x >= s.restart_pause_ms and f.start_ms < x < y < f.end_ms]
-            if f.id in gone or not gaps:
+            if f.id in gone or f.id in cut or not gaps:
                 out.append(f)
                 continue
             a, b = f.start_ms, f.end_ms
