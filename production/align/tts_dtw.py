@@ -94,6 +94,9 @@ class TtsDtwSettings:
     # ... and what follows the pause is long enough to be the whole sentence (this x its length at
     # the read's tempo; a sentence that repeats its own opening words is not cut)
     restart_rest_share: float = 0.6
+    # a stretch at a sentence's edge, past a pause that no punctuation explains, is an aside when
+    # the rest is long enough to be the whole sentence (this x its length at the read's tempo)
+    aside_rest_share: float = 0.75
     max_outer_stretch: float = 1.3  # first/last fragment mapped longer than this x the tempo: trim
     min_word_ms: int = 60  # shortest word timing given out (where the fragment is long enough)
     # refinement against the recording's pauses
@@ -553,10 +556,26 @@ class TtsDtwEngine:
             head, tail = skipped_edges(rows, rec[a // s.hop_ms : b // s.hop_ms], skip)
             head_ms, tail_ms = a + head * s.hop_ms, b - tail * s.hop_ms  # where the read's match starts, ends
             (p0, p1), (q0, q1) = gaps[0], gaps[-1]
+            expected = tempo * synth_ms[k]
             if p0 - a >= s.min_unscripted_ms and head_ms >= p0 - s.restart_slack_ms:
                 devs.append(Deviation("false-start", a, f.text, "", f.id, p0))
                 a = p1
+            elif (
+                p0 - a >= s.min_unscripted_ms
+                and b - p1 >= s.aside_rest_share * expected
+                and not _at_punctuation(f, p0)
+            ):
+                devs.append(Deviation("aside", a, "", "", f.id, p0))
+                a = p1
             if b - q1 >= s.min_unscripted_ms and q0 > a and tail_ms <= q1 + s.restart_slack_ms:
+                devs.append(Deviation("aside", q1, "", "", f.id, b))
+                b = q0
+            elif (
+                b - q1 >= s.min_unscripted_ms
+                and q0 > a
+                and q0 - a >= s.aside_rest_share * expected
+                and not _at_punctuation(f, q0)
+            ):
                 devs.append(Deviation("aside", q1, "", "", f.id, b))
                 b = q0
             out.append(f if (a, b) == (f.start_ms, f.end_ms) else _retimed(f, a, b))
@@ -673,6 +692,21 @@ def _runs(mask: np.ndarray, hop_ms: int, centre: float) -> list[tuple[int, int]]
     padded = np.concatenate(([False], mask, [False])).astype(np.int8)
     edges = np.flatnonzero(np.diff(padded)).reshape(-1, 2)
     return [(int(x * hop_ms + centre), int(y * hop_ms + centre)) for x, y in edges]
+
+
+PAUSE_MARKS = ",;:-\u2013\u2014)\u2026"  # punctuation a reader pauses at inside a sentence
+
+
+def _at_punctuation(f: Fragment, at_ms: int) -> bool:
+    """Whether a pause at ``at_ms`` inside ``f`` falls at punctuation of its text: the last word the
+    alignment starts before it, or the word before that (the sentence's final word does not
+    count), ends in a pause mark."""
+    words = f.words
+    if len(words) < 2:
+        return False
+    before = max([i for i, w in enumerate(words) if w.start_ms < at_ms], default=0)
+    near = words[max(0, before - 1) : min(len(words) - 1, before + 1)]
+    return any(w.text.rstrip("\"'\u2019\u201d").endswith(tuple(PAUSE_MARKS)) for w in near)
 
 
 def _retimed(f: Fragment, a: int, b: int) -> Fragment:
