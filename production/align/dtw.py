@@ -229,3 +229,13 @@ def repeat_cost(X: np.ndarray, Y: np.ndarray) -> float:
     lo, hi = np.zeros(n, np.int64), np.full(n, m, np.int64)
     cost = _banded_dtw(x, y, lo, hi, INF / (4 * m), 0.0)[2]
     return float(np.mean(cost)) / max(mean_random_distance(x, y), 1e-9)
+
+
+def match_cost(S: np.ndarray, R: np.ndarray) -> float:
+    """Mean per-row cost of a DTW of all of ``S`` onto all of ``R`` (both ends anchored)."""
+    n, m = len(S), len(R)
+    if n < 2 or m < 2:
+        return INF
+    s, r = np.ascontiguousarray(S, dtype=np.float32), np.ascontiguousarray(R, dtype=np.float32)
+    lo, hi = np.zeros(n, np.int64), np.full(n, m, np.int64)
+    return float(np.mean(_banded_dtw(s, r, lo, hi, INF / (4 * m), INF / (4 * m))[2]))

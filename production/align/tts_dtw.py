@@ -24,7 +24,7 @@ from ..settings import load_table
 from ..synth import DEFAULT_VOICE, espeak_clip, resample, speech_span
 from .base import FragmentInput, ProgressFn
 from .dtw import Path as WarpPath
-from .dtw import multires_dtw, order_contrast, repeat_cost, shifted_cost, skipped_edges
+from .dtw import match_cost, multires_dtw, order_contrast, repeat_cost, shifted_cost, skipped_edges
 from .features import (
     FrameSpec,
     decode_int16,
@@ -557,25 +557,30 @@ class TtsDtwEngine:
             head_ms, tail_ms = a + head * s.hop_ms, b - tail * s.hop_ms  # where the read's match starts, ends
             (p0, p1), (q0, q1) = gaps[0], gaps[-1]
             expected = tempo * synth_ms[k]
-            if p0 - a >= s.min_unscripted_ms and head_ms >= p0 - s.restart_slack_ms:
-                devs.append(Deviation("false-start", a, f.text, "", f.id, p0))
-                a = p1
-            elif (
+            h = s.hop_ms
+            # an aside past a pause no punctuation explains, when what remains holds the sentence;
+            # when either end could be the aside, the end whose rest matches the read worse
+            head_aside = (
                 p0 - a >= s.min_unscripted_ms
                 and b - p1 >= s.aside_rest_share * expected
                 and not _at_punctuation(f, p0)
-            ):
-                devs.append(Deviation("aside", a, "", "", f.id, p0))
-                a = p1
-            if b - q1 >= s.min_unscripted_ms and q0 > a and tail_ms <= q1 + s.restart_slack_ms:
-                devs.append(Deviation("aside", q1, "", "", f.id, b))
-                b = q0
-            elif (
+            )
+            tail_aside = (
                 b - q1 >= s.min_unscripted_ms
-                and q0 > a
                 and q0 - a >= s.aside_rest_share * expected
                 and not _at_punctuation(f, q0)
-            ):
+            )
+            if head_aside and tail_aside:
+                head_rest = match_cost(rows, rec[p1 // h : b // h])
+                head_aside = head_rest <= match_cost(rows, rec[a // h : q0 // h])
+                tail_aside = not head_aside
+            if p0 - a >= s.min_unscripted_ms and head_ms >= p0 - s.restart_slack_ms:
+                devs.append(Deviation("false-start", a, f.text, "", f.id, p0))
+                a = p1
+            elif head_aside:
+                devs.append(Deviation("aside", a, "", "", f.id, p0))
+                a = p1
+            if b - q1 >= s.min_unscripted_ms and q0 > a and (tail_ms <= q1 + s.restart_slack_ms or tail_aside):
                 devs.append(Deviation("aside", q1, "", "", f.id, b))
                 b = q0
             out.append(f if (a, b) == (f.start_ms, f.end_ms) else _retimed(f, a, b))
