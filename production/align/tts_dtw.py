@@ -451,6 +451,9 @@ class TtsDtwEngine:
         bounds = [0] + [a // spec.hop for a, _ in read.spans[1:]] + [len(syn)]
         chunks = [(bounds[k], bounds[k + 1]) for k in range(len(bounds) - 1)]
         groups = [chunks[k : k + s.order_window] for k in range(0, len(chunks), s.order_window)]
+        if len(groups) > 1 and len(groups[-1]) < s.order_window // 2:
+            groups[-2:] = [groups[-2] + groups[-1]]  # a short last window says little: one fragment
+            # missing from it (a skipped sentence) made a right 10-sentence read look wrong
         groups = [g for g in groups if len(g) >= 2]
         if len(groups) > s.order_windows:
             groups = [groups[round(i)] for i in np.linspace(0, len(groups) - 1, s.order_windows)]
