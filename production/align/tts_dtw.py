@@ -141,6 +141,12 @@ class TtsDtwSettings:
     max_order_ratio: float = 0.945
     clean_order_ratio: float = 0.93
     refuse_fit: float = 0.85
+    # - order cost (nn_ratio): the path's cost over each synthetic frame's nearest recording frame
+    #   anywhere. It removes the voice's own mismatch, which lets a wrong script read in a voice close
+    #   to the synthetic one (an eSpeak NG read) look clean on order and fit. Right pairs measured
+    #   1.28-2.23, wrong scripts on eSpeak NG reads 3.09-4.46 (bench/README.md); at or above
+    #   clean_nn_ratio the evidence is weak (never a refusal on its own).
+    clean_nn_ratio: float = 2.6
     good_fit: float = 0.8  # a clean voice that fits better than this is kept without trying the other
     accept_low_confidence: bool = False  # never refuse on the evidence; mark every sentence instead
     low_confidence: float = 0.3  # a sentence below this confidence is marked "low-confidence"
@@ -175,6 +181,7 @@ class _Evidence:
     tempo_mad: float | None = None  # median |log(mapped / synthetic duration) - its median|
     tempo_outliers: float | None = None  # share of sentences mapped < 0.5 or > 2 x the median tempo
     low_share: float | None = None  # share of sentences under the low-confidence bound
+    nn_ratio: float | None = None  # path cost over each synthetic frame's nearest recording frame
 
     def says_wrong(self, s: TtsDtwSettings) -> bool:
         """Strong evidence that the script is not this recording's."""
@@ -182,11 +189,14 @@ class _Evidence:
 
     def clean(self, s: TtsDtwSettings) -> bool:
         """Good evidence that it is."""
-        return self.fit < s.refuse_fit and (self.order is None or self.order < s.clean_order_ratio)
+        ordered = self.order is None or self.order < s.clean_order_ratio
+        own = self.nn_ratio is None or self.nn_ratio < s.clean_nn_ratio
+        return self.fit < s.refuse_fit and ordered and own
 
     def describe(self) -> str:
         order = "" if self.order is None else f", order ratio {self.order:.2f}"
-        return f"fit {self.fit:.2f}{order} with voice {self.voice}"
+        nn = "" if self.nn_ratio is None else f", order cost {self.nn_ratio:.2f}"
+        return f"fit {self.fit:.2f}{order}{nn} with voice {self.voice}"
 
 
 def _sentence_stats(
@@ -206,6 +216,24 @@ def _sentence_stats(
         round(float(np.mean(dev > np.log(2.0))), 4),
         round(float(np.mean([f.confidence < low for f in frags])), 4),
     )
+
+
+NN_ROWS, NN_COLS = 2000, 20000  # synthetic and recording frames sampled for _nn_ratio
+
+
+def _nn_ratio(syn: np.ndarray, rec: np.ndarray, read: _SynthRead, spec: FrameSpec, path: WarpPath) -> float:
+    """Mean path cost of the synthetic speech frames over their mean distance to the nearest
+    recording frame anywhere (order ignored): how much the script's order costs over the voice's
+    own mismatch. Near 1 when the recording says these words in this order, whatever the voice."""
+    rows = np.concatenate([np.arange(a // spec.hop, b // spec.hop) for a, b in read.spans])
+    rows = rows[np.linspace(0, len(rows) - 1, min(len(rows), NN_ROWS)).astype(int)]
+    cols = np.linspace(0, len(rec) - 1, min(len(rec), NN_COLS)).astype(int)
+    a, b = syn[rows].astype(np.float32), rec[cols].astype(np.float32)
+    b2 = (b**2).sum(axis=1)[None, :]
+    blocks = [a[k : k + 200] for k in range(0, len(a), 200)]  # a few MB of distances at a time
+    nearest = np.concatenate([((x**2).sum(axis=1)[:, None] + b2 - 2 * x @ b.T).min(axis=1) for x in blocks])
+    nearest = np.sqrt(np.maximum(nearest, 0.0))
+    return round(float(np.mean(path.cost[rows])) / max(float(np.mean(nearest)), 1e-9), 4)
 
 
 def _mark_low_confidence(al: Alignment, threshold: float, everything: bool) -> Alignment:
@@ -346,6 +374,7 @@ class TtsDtwEngine:
         frags, skipped = self._fragments(
             fragments, read, path, (level, above, quiet), spec, mismatch, duration_ms
         )
+        spoken_ms = sum(f.end_ms - f.start_ms for f in frags)  # what the statistics rest on
         frags, unscripted = self._unscripted(frags, syn_feats, rec_feats, read, spec, quiet, skipped, path.cost)
         skipped = sorted(skipped + unscripted, key=lambda d: d.time_ms)
         cost = float(np.mean(path.cost))
@@ -353,10 +382,16 @@ class TtsDtwEngine:
             voice,
             fit=cost / max(float(np.mean(mismatch)), 1e-9),
             order=order,
-            spoken_ms=sum(f.end_ms - f.start_ms for f in frags),
+            spoken_ms=spoken_ms,
         )
         mad, outliers, low_share = _sentence_stats(frags, read, s.rate, s.low_confidence)
-        evidence = replace(evidence, tempo_mad=mad, tempo_outliers=outliers, low_share=low_share)
+        evidence = replace(
+            evidence,
+            tempo_mad=mad,
+            tempo_outliers=outliers,
+            low_share=low_share,
+            nn_ratio=_nn_ratio(syn_feats, rec_feats, read, spec, path),
+        )
         self.evidence.append(evidence)
         report(1.0, "aligned")
         return Alignment(ENGINE_NAME, audio_path.name, duration_ms, tuple(frags), tuple(skipped)), evidence
