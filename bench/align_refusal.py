@@ -189,7 +189,8 @@ def main() -> None:
                 if "error" in e
                 else f"{e['voice']}: order {e['order'] if e['order'] is None else round(float(e['order']), 3)}"  # type: ignore[arg-type]
                 f" fit {float(e['fit']):.3f} speech {float(e['spoken_ms']) / 1000:.0f}s"  # type: ignore[arg-type]
-                f" order-cost {e['nn_ratio']} tempo-mad {e['tempo_mad']} low {e['low_share']} unscripted {e['unscripted']}"
+                f" order-cost {e['nn_ratio']} tempo-mad {e['tempo_mad']} low {e['low_share']}"
+                f" unscripted {e['unscripted']}"
                 for e in evidence
             )
             kind = "RIGHT" if right else "wrong"
