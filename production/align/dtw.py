@@ -239,3 +239,13 @@ def match_cost(S: np.ndarray, R: np.ndarray) -> float:
     s, r = np.ascontiguousarray(S, dtype=np.float32), np.ascontiguousarray(R, dtype=np.float32)
     lo, hi = np.zeros(n, np.int64), np.full(n, m, np.int64)
     return float(np.mean(_banded_dtw(s, r, lo, hi, INF / (4 * m), INF / (4 * m))[2]))
+
+
+def warp_path(S: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``S``: first and last column of ``R`` on a full DTW of all of ``S`` onto all of
+    ``R`` (both ends anchored)."""
+    n, m = len(S), len(R)
+    s, r = np.ascontiguousarray(S, dtype=np.float32), np.ascontiguousarray(R, dtype=np.float32)
+    lo, hi = np.zeros(n, np.int64), np.full(n, m, np.int64)
+    plo, phi, _, _ = _banded_dtw(s, r, lo, hi, INF / (4 * m), INF / (4 * m))
+    return plo, phi

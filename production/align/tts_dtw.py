@@ -24,7 +24,7 @@ from ..settings import load_table
 from ..synth import DEFAULT_VOICE, espeak_clip, resample, speech_span
 from .base import FragmentInput, ProgressFn
 from .dtw import Path as WarpPath
-from .dtw import match_cost, multires_dtw, order_contrast, repeat_cost, shifted_cost, skipped_edges
+from .dtw import match_cost, multires_dtw, order_contrast, repeat_cost, shifted_cost, skipped_edges, warp_path
 from .features import (
     FrameSpec,
     decode_int16,
@@ -546,6 +546,23 @@ class TtsDtwEngine:
             x, y = rec[x0 // h : x1 // h], rec[y0 // h : y1 // h]
             return len(x) >= 2 and repeat_cost(x, y[: 2 * len(x)]) < s.repeat_ratio
 
+        def rewarp(k: int, f: Fragment, a: int, b: int) -> Fragment:
+            """``f`` moved to [a, b], its words placed by a DTW of its read onto that span."""
+            moved = _retimed(f, a, b)
+            h, r0 = s.hop_ms, read.spans[k][0] // spec.hop
+            rows = syn[r0 : max(r0 + 2, read.spans[k][1] // spec.hop)]
+            if len(read.words[k]) != len(f.words) or (b - a) // h < 2:
+                return moved  # display words differ from spoken ones: keep the linear mapping
+            lo, hi = warp_path(rows, rec[a // h : b // h])
+            last = len(rows) - 1
+            times = []
+            for x, y in read.words[k]:
+                first, end = min(last, max(0, x // spec.hop - r0)), min(last, max(0, y // spec.hop - r0 - 1))
+                times.append((float(a + int(lo[first]) * h), float(a + (int(hi[end]) + 1) * h)))
+            spans = _clamp_words(times, a, b, s.min_word_ms)
+            words = tuple(replace(w, start_ms=x, end_ms=y) for w, (x, y) in zip(f.words, spans, strict=True))
+            return replace(moved, words=words)
+
         def whole(k: int, a: int, b: int) -> bool:
             """[a, b] is long enough to hold all of sentence k at the read's tempo."""
             return b - a >= s.restart_rest_share * tempo * synth_ms[k]
@@ -559,7 +576,7 @@ class TtsDtwEngine:
                 a, b = f.start_ms, f.end_ms
                 if p0 - a >= s.min_unscripted_ms and p0 - a < b - p1 and whole(k, p1, b) and repeats(a, p0, p1, b):
                     devs.append(Deviation("false-start", a, f.text, "", f.id, p0))
-                    frags[k] = _retimed(f, p1, b)
+                    frags[k] = rewarp(k, f, p1, b)
                     break
             if k == 0 or frags[k - 1].id in gone:
                 continue
@@ -570,7 +587,7 @@ class TtsDtwEngine:
                 if e.end_ms - q1 >= s.min_unscripted_ms and whole(k - 1, e.start_ms, q0):
                     if repeats(q1, e.end_ms, frags[k].start_ms, frags[k].end_ms):
                         devs.append(Deviation("false-start", q1, f.text, "", f.id, e.end_ms))
-                        frags[k - 1] = _retimed(e, e.start_ms, q0)
+                        frags[k - 1] = rewarp(k - 1, e, e.start_ms, q0)
         cut = {d.fragment_id for d in devs}
         told = [(d.time_ms, d.end_ms or d.time_ms) for d in devs]
         for k in range(len(frags) - 1):
@@ -621,7 +638,7 @@ class TtsDtwEngine:
             if b - q1 >= s.min_unscripted_ms and q0 > a and (tail_ms <= q1 + s.restart_slack_ms or tail_aside):
                 devs.append(Deviation("aside", q1, "", "", f.id, b))
                 b = q0
-            out.append(f if (a, b) == (f.start_ms, f.end_ms) else _retimed(f, a, b))
+            out.append(f if (a, b) == (f.start_ms, f.end_ms) else rewarp(k, f, a, b))
         return out, devs
 
     def _synthesise(self, fragments: Sequence[FragmentInput], voice: str) -> _SynthRead:

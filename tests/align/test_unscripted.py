@@ -34,8 +34,11 @@ def _align(tmp_path: Path, extra: str, voice: str) -> tuple[object, list[tuple[i
     engine = "espeak" if voice.startswith("en") else "flite"
     texts = [*SENTENCES[:2], extra, *SENTENCES[2:]]
     samples, spans = synth_read(texts, 500, rate=16000, voice=voice, wpm=150, engine=engine)
-    frags = [FragmentInput(f"s{i}", t, t) for i, t in enumerate(SENTENCES, 1)]
-    return TtsDtwEngine().align(write(tmp_path / "read.wav", samples), frags), spans
+    return TtsDtwEngine().align(write(tmp_path / "read.wav", samples), _fragments()), spans
+
+
+def _fragments() -> list[FragmentInput]:
+    return [FragmentInput(f"s{i}", t, t) for i, t in enumerate(SENTENCES, 1)]
 
 
 FALSE_START = " ".join(SENTENCES[2].split()[:4])  # "Analysts say the decision", then stopped
@@ -62,3 +65,14 @@ def test_unscripted_speech_is_left_out_and_reported(tmp_path: Path, extra: str, 
     assert abs(devs[0].time_ms - spans[2][0]) <= 100 and abs(devs[0].end_ms - spans[2][1]) <= 150
     assert kind in deviation_report(al)  # type: ignore[arg-type]
     assert [sev for sev, _ in alignment_warnings(al)] == ["info"]  # type: ignore[arg-type]
+
+
+def test_words_of_a_restarted_sentence_follow_the_final_take(tmp_path: Path) -> None:
+    """After a false start is cut, the sentence's words sit where they do in a read without it."""
+    al, _ = _align(tmp_path, FALSE_START, "kal")
+    samples, _ = synth_read(SENTENCES, 500, rate=16000, voice="kal", engine="flite")
+    plain = TtsDtwEngine().align(write(tmp_path / "plain.wav", samples), _fragments())
+    cut, ref = al.fragments[2], plain.fragments[2]  # type: ignore[attr-defined]
+    offsets = [(w.start_ms - cut.start_ms, w.end_ms - cut.start_ms) for w in cut.words]
+    expected = [(w.start_ms - ref.start_ms, w.end_ms - ref.start_ms) for w in ref.words]
+    assert max(abs(x - y) for p, q in zip(offsets, expected, strict=True) for x, y in zip(p, q, strict=True)) <= 50
