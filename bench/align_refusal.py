@@ -134,6 +134,7 @@ def _fragments(texts: list[str]) -> list[FragmentInput]:
 
 
 VOICES = ("en-us", "en-us+f3")  # the two synthetic voices "auto" chooses between
+UNSCRIPTED = ("aside", "false-start", "skipped-sentence")  # deviations a right read must not report
 
 
 def measure(rec: Rec, texts: list[str]) -> list[dict[str, object]]:
@@ -142,18 +143,20 @@ def measure(rec: Rec, texts: list[str]) -> list[dict[str, object]]:
     for voice in VOICES:
         engine = TtsDtwEngine(voice=voice, accept_low_confidence=True)
         try:
-            engine.align(rec.audio, _fragments(texts))
+            al = engine.align(rec.audio, _fragments(texts))
         except AlignmentError as err:  # a length or silence check: no statistics
             evidence.append({"voice": voice, "error": str(err)})
             continue
-        evidence += [dataclasses.asdict(e) for e in engine.evidence]
+        unscripted = sum(d.kind in UNSCRIPTED for d in al.deviations)
+        evidence += [dataclasses.asdict(e) | {"unscripted": unscripted} for e in engine.evidence]
     return evidence
 
 
 def verdict(evidence: list[dict[str, object]]) -> str:
     """The engine's rule on both voices: refused, clean, or marked (every sentence low-confidence)."""
     s = TtsDtwSettings()
-    ev = [_Evidence(**e) for e in evidence if "error" not in e]  # type: ignore[arg-type]
+    names = {f.name for f in dataclasses.fields(_Evidence)}
+    ev = [_Evidence(**{k: v for k, v in e.items() if k in names}) for e in evidence if "error" not in e]  # type: ignore[arg-type]
     if not ev:
         return "refused"
     judged = max(e.spoken_ms for e in ev) >= s.min_judged_speech_ms
@@ -187,6 +190,8 @@ def main() -> None:
                 if "error" in e
                 else f"{e['voice']}: order {e['order'] if e['order'] is None else round(float(e['order']), 3)}"  # type: ignore[arg-type]
                 f" fit {float(e['fit']):.3f} speech {float(e['spoken_ms']) / 1000:.0f}s"  # type: ignore[arg-type]
+                f" order-cost {e['nn_ratio']} tempo-mad {e['tempo_mad']} low {e['low_share']}"
+                f" unscripted {e['unscripted']}"
                 for e in evidence
             )
             kind = "RIGHT" if right else "wrong"
@@ -194,6 +199,8 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     right = [r for r in rows if r["right"]]
+    told = sum(int(e.get("unscripted", 0)) for r in right for e in r["evidence"])  # type: ignore[attr-defined]
+    print(f"right pairs: {told} aside/false-start/skipped-sentence reports (both voices)")
     wrong = [r for r in rows if not r["right"]]
     for name, group in (("right", right), ("wrong", wrong)):
         counts = {v: sum(r["verdict"] == v for r in group) for v in ("refused", "clean", "marked")}

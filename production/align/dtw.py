@@ -256,3 +256,36 @@ def skipped_edges(S: np.ndarray, R: np.ndarray, skip_cost: float) -> tuple[int, 
     s, r = np.ascontiguousarray(S, dtype=np.float32), np.ascontiguousarray(R, dtype=np.float32)
     plo, phi, _, _ = banded_dtw(s, r, lo, hi, skip_cost, skip_cost)
     return int(plo[0]), int(m - 1 - phi[-1])
+
+
+def repeat_cost(X: np.ndarray, Y: np.ndarray) -> float:
+    """How well ``X`` repeats the start of ``Y``: cost of a DTW of ``X`` onto ``Y`` that starts at
+    ``Y``'s first frame and may end anywhere, over the mean distance of random ``X``/``Y`` frame
+    pairs. The same speaker saying the same words again scores far lower than other words."""
+    n, m = len(X), len(Y)
+    if n < 2 or m < 2:
+        return 1.0
+    x, y = np.ascontiguousarray(X, dtype=np.float32), np.ascontiguousarray(Y, dtype=np.float32)
+    lo, hi = np.zeros(n, np.int64), np.full(n, m, np.int64)
+    cost = _banded_dtw(x, y, lo, hi, INF / (4 * m), 0.0)[2]
+    return float(np.mean(cost)) / max(mean_random_distance(x, y), 1e-9)
+
+
+def match_cost(S: np.ndarray, R: np.ndarray) -> float:
+    """Mean per-row cost of a DTW of all of ``S`` onto all of ``R`` (both ends anchored)."""
+    n, m = len(S), len(R)
+    if n < 2 or m < 2:
+        return INF
+    s, r = np.ascontiguousarray(S, dtype=np.float32), np.ascontiguousarray(R, dtype=np.float32)
+    lo, hi = np.zeros(n, np.int64), np.full(n, m, np.int64)
+    return float(np.mean(_banded_dtw(s, r, lo, hi, INF / (4 * m), INF / (4 * m))[2]))
+
+
+def warp_path(S: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``S``: first and last column of ``R`` on a full DTW of all of ``S`` onto all of
+    ``R`` (both ends anchored)."""
+    n, m = len(S), len(R)
+    s, r = np.ascontiguousarray(S, dtype=np.float32), np.ascontiguousarray(R, dtype=np.float32)
+    lo, hi = np.zeros(n, np.int64), np.full(n, m, np.int64)
+    plo, phi, _, _ = _banded_dtw(s, r, lo, hi, INF / (4 * m), INF / (4 * m))
+    return plo, phi

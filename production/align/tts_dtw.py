@@ -25,7 +25,7 @@ from ..settings import load_table
 from ..synth import DEFAULT_VOICE, espeak_clip, resample, speech_span
 from .base import FragmentInput, ProgressFn
 from .dtw import Path as WarpPath
-from .dtw import multires_dtw, order_contrast, shifted_cost, skipped_edges
+from .dtw import match_cost, multires_dtw, order_contrast, repeat_cost, shifted_cost, skipped_edges, warp_path
 from .features import (
     FrameSpec,
     decode_int16,
@@ -88,6 +88,16 @@ class TtsDtwSettings:
     # speech is kept
     unscripted_skip_share: float = 1.5
     restart_slack_ms: int = 100  # the left-out stretch must reach this close to the pause
+    # a stretch up to a pause is an abandoned take when the host's next words repeat it: its DTW
+    # onto their start costs under this share of a random pairing (false starts measured 0.34-0.45,
+    # different words after a pause in right reads 0.70-0.88: bench/README.md) ...
+    repeat_ratio: float = 0.55
+    # ... and what follows the pause is long enough to be the whole sentence (this x its length at
+    # the read's tempo; a sentence that repeats its own opening words is not cut)
+    restart_rest_share: float = 0.6
+    # a stretch at a sentence's edge, past a pause that no punctuation explains, is an aside when
+    # the rest is long enough to be the whole sentence (this x its length at the read's tempo)
+    aside_rest_share: float = 0.75
     max_outer_stretch: float = 1.3  # first/last fragment mapped longer than this x the tempo: trim
     min_word_ms: int = 60  # shortest word timing given out (where the fragment is long enough)
     # refinement against the recording's pauses
@@ -148,6 +158,12 @@ class TtsDtwSettings:
     max_order_ratio: float = 0.945
     clean_order_ratio: float = 0.93
     refuse_fit: float = 0.85
+    # - order cost (nn_ratio): the path's cost over each synthetic frame's nearest recording frame
+    #   anywhere. It removes the voice's own mismatch, which lets a wrong script read in a voice close
+    #   to the synthetic one (an eSpeak NG read) look clean on order and fit. Right pairs measured
+    #   1.28-2.23, wrong scripts on eSpeak NG reads 3.09-4.46 (bench/README.md); at or above
+    #   clean_nn_ratio the evidence is weak (never a refusal on its own).
+    clean_nn_ratio: float = 2.6
     good_fit: float = 0.8  # a clean voice that fits better than this is kept without trying the other
     accept_low_confidence: bool = False  # never refuse on the evidence; mark every sentence instead
     low_confidence: float = 0.3  # a sentence below this confidence is marked "low-confidence"
@@ -178,6 +194,11 @@ class _Evidence:
     fit: float  # path cost over the cost off the path (lower: a better fit)
     order: float | None  # the script's order against reversed (None: one fragment)
     spoken_ms: int  # aligned speech the statistics rest on
+    # per-sentence statistics (not in the verdict yet; recorded for calibration)
+    tempo_mad: float | None = None  # median |log(mapped / synthetic duration) - its median|
+    tempo_outliers: float | None = None  # share of sentences mapped < 0.5 or > 2 x the median tempo
+    low_share: float | None = None  # share of sentences under the low-confidence bound
+    nn_ratio: float | None = None  # path cost over each synthetic frame's nearest recording frame
 
     def says_wrong(self, s: TtsDtwSettings) -> bool:
         """Strong evidence that the script is not this recording's."""
@@ -185,11 +206,51 @@ class _Evidence:
 
     def clean(self, s: TtsDtwSettings) -> bool:
         """Good evidence that it is."""
-        return self.fit < s.refuse_fit and (self.order is None or self.order < s.clean_order_ratio)
+        ordered = self.order is None or self.order < s.clean_order_ratio
+        own = self.nn_ratio is None or self.nn_ratio < s.clean_nn_ratio
+        return self.fit < s.refuse_fit and ordered and own
 
     def describe(self) -> str:
         order = "" if self.order is None else f", order ratio {self.order:.2f}"
-        return f"fit {self.fit:.2f}{order} with voice {self.voice}"
+        nn = "" if self.nn_ratio is None else f", order cost {self.nn_ratio:.2f}"
+        return f"fit {self.fit:.2f}{order}{nn} with voice {self.voice}"
+
+
+def _sentence_stats(
+    frags: list[Fragment], read: _SynthRead, rate: int, low: float
+) -> tuple[float | None, float | None, float | None]:
+    """Per-sentence evidence: how evenly the recording's tempo follows the read's, sentence by
+    sentence (a wrong script is warped onto spans of random length), and how many sentences
+    match worse than the low-confidence bound."""
+    if len(frags) < 2:
+        return None, None, None
+    synth_ms = np.array([max(1.0, (b - a) * 1000 / rate) for a, b in read.spans])
+    mapped = np.array([max(1, f.end_ms - f.start_ms) for f in frags], dtype=float)
+    logs = np.log(mapped / synth_ms)
+    dev = np.abs(logs - np.median(logs))
+    return (
+        round(float(np.median(dev)), 4),
+        round(float(np.mean(dev > np.log(2.0))), 4),
+        round(float(np.mean([f.confidence < low for f in frags])), 4),
+    )
+
+
+NN_ROWS, NN_COLS = 2000, 20000  # synthetic and recording frames sampled for _nn_ratio
+
+
+def _nn_ratio(syn: np.ndarray, rec: np.ndarray, read: _SynthRead, spec: FrameSpec, path: WarpPath) -> float:
+    """Mean path cost of the synthetic speech frames over their mean distance to the nearest
+    recording frame anywhere (order ignored): how much the script's order costs over the voice's
+    own mismatch. Near 1 when the recording says these words in this order, whatever the voice."""
+    rows = np.concatenate([np.arange(a // spec.hop, b // spec.hop) for a, b in read.spans])
+    rows = rows[np.linspace(0, len(rows) - 1, min(len(rows), NN_ROWS)).astype(int)]
+    cols = np.linspace(0, len(rec) - 1, min(len(rec), NN_COLS)).astype(int)
+    a, b = syn[rows].astype(np.float32), rec[cols].astype(np.float32)
+    b2 = (b**2).sum(axis=1)[None, :]
+    blocks = [a[k : k + 200] for k in range(0, len(a), 200)]  # a few MB of distances at a time
+    nearest = np.concatenate([((x**2).sum(axis=1)[:, None] + b2 - 2 * x @ b.T).min(axis=1) for x in blocks])
+    nearest = np.sqrt(np.maximum(nearest, 0.0))
+    return round(float(np.mean(path.cost[rows])) / max(float(np.mean(nearest)), 1e-9), 4)
 
 
 def _mark_low_confidence(al: Alignment, threshold: float, everything: bool) -> Alignment:
@@ -330,6 +391,7 @@ class TtsDtwEngine:
         frags, skipped = self._fragments(
             fragments, read, path, (level, above, quiet), spec, mismatch, duration_ms
         )
+        spoken_ms = sum(f.end_ms - f.start_ms for f in frags)  # what the statistics rest on
         frags, unscripted = self._unscripted(frags, syn_feats, rec_feats, read, spec, quiet, skipped, path.cost)
         skipped = sorted(skipped + unscripted, key=lambda d: d.time_ms)
         cost = float(np.mean(path.cost))
@@ -337,7 +399,15 @@ class TtsDtwEngine:
             voice,
             fit=cost / max(float(np.mean(mismatch)), 1e-9),
             order=order,
-            spoken_ms=sum(f.end_ms - f.start_ms for f in frags),
+            spoken_ms=spoken_ms,
+        )
+        mad, outliers, low_share = _sentence_stats(frags, read, s.rate, s.low_confidence)
+        evidence = replace(
+            evidence,
+            tempo_mad=mad,
+            tempo_outliers=outliers,
+            low_share=low_share,
+            nn_ratio=_nn_ratio(syn_feats, rec_feats, read, spec, path),
         )
         self.evidence.append(evidence)
         report(1.0, "aligned")
@@ -455,6 +525,9 @@ class TtsDtwEngine:
         bounds = [0] + [a // spec.hop for a, _ in read.spans[1:]] + [len(syn)]
         chunks = [(bounds[k], bounds[k + 1]) for k in range(len(bounds) - 1)]
         groups = [chunks[k : k + s.order_window] for k in range(0, len(chunks), s.order_window)]
+        if len(groups) > 1 and len(groups[-1]) < s.order_window // 2:
+            groups[-2:] = [groups[-2] + groups[-1]]  # a short last window says little: one fragment
+            # missing from it (a skipped sentence) made a right 10-sentence read look wrong
         groups = [g for g in groups if len(g) >= 2]
         if len(groups) > s.order_windows:
             groups = [groups[round(i)] for i in np.linspace(0, len(groups) - 1, s.order_windows)]
@@ -485,7 +558,12 @@ class TtsDtwEngine:
     ) -> tuple[list[Fragment], list[Deviation]]:
         """Speech that belongs to no script sentence: left out of every sentence and reported.
 
-        - Sound between two sentences (an aside DTW matched to the synthetic pause): "aside".
+        - A stretch up to a pause that the same voice then says again at the start of a sentence
+          (its own start, or the end of the sentence before): an abandoned take ("false-start").
+          The host's voice against itself tells a repeat apart from other words far better than
+          any voice against the synthetic read (bench/README.md).
+        - Sound between two sentences (an aside DTW matched to the synthetic pause): "aside", or
+          "false-start" when it repeats the next sentence's start.
         - A stretch at a sentence's start (or end), up to a pause, that the sentence's synthetic
           read leaves out when leaving a frame out costs nearly what a random match costs: an
           abandoned take ("false-start") or an aside run on at the end ("aside"). Words of the
@@ -496,16 +574,73 @@ class TtsDtwEngine:
         runs = _runs(~quiet, s.env_hop_ms, centre)  # (start_ms, end_ms) of each sound
         pauses = _runs(quiet, s.env_hop_ms, centre)
         gone = {d.fragment_id for d in skipped}
+        synth_ms = [(y - x) * 1000 / s.rate for x, y in read.spans]
+        tempo = float(np.median([(f.end_ms - f.start_ms) / max(1.0, m) for f, m in zip(frags, synth_ms, strict=True)]))
+        frags = list(frags)
         devs: list[Deviation] = []
+
+        def repeats(x0: int, x1: int, y0: int, y1: int) -> bool:
+            """Recording [x0, x1) ms says again what [y0, y1) starts with."""
+            h = s.hop_ms
+            x, y = rec[x0 // h : x1 // h], rec[y0 // h : y1 // h]
+            return len(x) >= 2 and repeat_cost(x, y[: 2 * len(x)]) < s.repeat_ratio
+
+        def rewarp(k: int, f: Fragment, a: int, b: int) -> Fragment:
+            """``f`` moved to [a, b], its words placed by a DTW of its read onto that span."""
+            moved = _retimed(f, a, b)
+            h, r0 = s.hop_ms, read.spans[k][0] // spec.hop
+            rows = syn[r0 : max(r0 + 2, read.spans[k][1] // spec.hop)]
+            if len(read.words[k]) != len(f.words) or (b - a) // h < 2:
+                return moved  # display words differ from spoken ones: keep the linear mapping
+            lo, hi = warp_path(rows, rec[a // h : b // h])
+            last = len(rows) - 1
+            times = []
+            for x, y in read.words[k]:
+                first, end = min(last, max(0, x // spec.hop - r0)), min(last, max(0, y // spec.hop - r0 - 1))
+                times.append((float(a + int(lo[first]) * h), float(a + (int(hi[end]) + 1) * h)))
+            spans = _clamp_words(times, a, b, s.min_word_ms)
+            words = tuple(replace(w, start_ms=x, end_ms=y) for w, (x, y) in zip(f.words, spans, strict=True))
+            return replace(moved, words=words)
+
+        def whole(k: int, a: int, b: int) -> bool:
+            """[a, b] is long enough to hold all of sentence k at the read's tempo."""
+            return b - a >= s.restart_rest_share * tempo * synth_ms[k]
+
+        # an abandoned take of sentence k: at the end of sentence k - 1, or at the start of k
+        for k, f in enumerate(frags):
+            if f.id in gone:
+                continue
+            gaps = [(x, y) for x, y in pauses if y - x >= s.restart_pause_ms and f.start_ms < x < y < f.end_ms]
+            for p0, p1 in gaps:
+                a, b = f.start_ms, f.end_ms
+                if p0 - a >= s.min_unscripted_ms and p0 - a < b - p1 and whole(k, p1, b) and repeats(a, p0, p1, b):
+                    devs.append(Deviation("false-start", a, f.text, "", f.id, p0))
+                    frags[k] = rewarp(k, f, p1, b)
+                    break
+            if k == 0 or frags[k - 1].id in gone:
+                continue
+            e = frags[k - 1]
+            gaps = [(x, y) for x, y in pauses if y - x >= s.restart_pause_ms and e.start_ms < x < y < e.end_ms]
+            if gaps:
+                q0, q1 = gaps[-1]
+                if e.end_ms - q1 >= s.min_unscripted_ms and whole(k - 1, e.start_ms, q0):
+                    if repeats(q1, e.end_ms, frags[k].start_ms, frags[k].end_ms):
+                        devs.append(Deviation("false-start", q1, f.text, "", f.id, e.end_ms))
+                        frags[k - 1] = rewarp(k - 1, e, e.start_ms, q0)
+        cut = {d.fragment_id for d in devs}
+        told = [(d.time_ms, d.end_ms or d.time_ms) for d in devs]
         for k in range(len(frags) - 1):
             a, b = frags[k].end_ms, frags[k + 1].start_ms
-            inside = [(x, y) for x, y in runs if x >= a and y <= b]
+            inside = [(x, y) for x, y in runs if x >= a and y <= b and not any(u < y and x < v for u, v in told)]
             if sum(y - x for x, y in inside) >= s.min_unscripted_ms:
-                devs.append(Deviation("aside", inside[0][0], "", "", frags[k + 1].id, inside[-1][1]))
+                x0, x1 = inside[0][0], inside[-1][1]
+                restart = repeats(x0, x1, frags[k + 1].start_ms, frags[k + 1].end_ms)
+                kind, text = ("false-start", frags[k + 1].text) if restart else ("aside", "")
+                devs.append(Deviation(kind, x0, text, "", frags[k + 1].id, x1))
         out = []
         for k, f in enumerate(frags):
             gaps = [(x, y) for x, y in pauses if y - x >= s.restart_pause_ms and f.start_ms < x < y < f.end_ms]
-            if f.id in gone or not gaps:
+            if f.id in gone or f.id in cut or not gaps:
                 out.append(f)
                 continue
             a, b = f.start_ms, f.end_ms
@@ -515,13 +650,34 @@ class TtsDtwEngine:
             head, tail = skipped_edges(rows, rec[a // s.hop_ms : b // s.hop_ms], skip)
             head_ms, tail_ms = a + head * s.hop_ms, b - tail * s.hop_ms  # where the read's match starts, ends
             (p0, p1), (q0, q1) = gaps[0], gaps[-1]
+            expected = tempo * synth_ms[k]
+            h = s.hop_ms
+            # an aside past a pause no punctuation explains, when what remains holds the sentence;
+            # when either end could be the aside, the end whose rest matches the read worse
+            head_aside = (
+                p0 - a >= s.min_unscripted_ms
+                and b - p1 >= s.aside_rest_share * expected
+                and not _at_punctuation(f, p0)
+            )
+            tail_aside = (
+                b - q1 >= s.min_unscripted_ms
+                and q0 - a >= s.aside_rest_share * expected
+                and not _at_punctuation(f, q0)
+            )
+            if head_aside and tail_aside:
+                head_rest = match_cost(rows, rec[p1 // h : b // h])
+                head_aside = head_rest <= match_cost(rows, rec[a // h : q0 // h])
+                tail_aside = not head_aside
             if p0 - a >= s.min_unscripted_ms and head_ms >= p0 - s.restart_slack_ms:
                 devs.append(Deviation("false-start", a, f.text, "", f.id, p0))
                 a = p1
-            if b - q1 >= s.min_unscripted_ms and q0 > a and tail_ms <= q1 + s.restart_slack_ms:
+            elif head_aside:
+                devs.append(Deviation("aside", a, "", "", f.id, p0))
+                a = p1
+            if b - q1 >= s.min_unscripted_ms and q0 > a and (tail_ms <= q1 + s.restart_slack_ms or tail_aside):
                 devs.append(Deviation("aside", q1, "", "", f.id, b))
                 b = q0
-            out.append(f if (a, b) == (f.start_ms, f.end_ms) else _retimed(f, a, b))
+            out.append(f if (a, b) == (f.start_ms, f.end_ms) else rewarp(k, f, a, b))
         return out, devs
 
     def _synthesise(self, fragments: Sequence[FragmentInput], voice: str) -> _SynthRead:
@@ -653,6 +809,21 @@ def _runs(mask: np.ndarray, hop_ms: int, centre: float) -> list[tuple[int, int]]
     padded = np.concatenate(([False], mask, [False])).astype(np.int8)
     edges = np.flatnonzero(np.diff(padded)).reshape(-1, 2)
     return [(int(x * hop_ms + centre), int(y * hop_ms + centre)) for x, y in edges]
+
+
+PAUSE_MARKS = ",;:-\u2013\u2014)\u2026"  # punctuation a reader pauses at inside a sentence
+
+
+def _at_punctuation(f: Fragment, at_ms: int) -> bool:
+    """Whether a pause at ``at_ms`` inside ``f`` falls at punctuation of its text: the last word the
+    alignment starts before it, or the word before that (the sentence's final word does not
+    count), ends in a pause mark."""
+    words = f.words
+    if len(words) < 2:
+        return False
+    before = max([i for i, w in enumerate(words) if w.start_ms < at_ms], default=0)
+    near = words[max(0, before - 1) : min(len(words) - 1, before + 1)]
+    return any(w.text.rstrip("\"'\u2019\u201d").endswith(tuple(PAUSE_MARKS)) for w in near)
 
 
 def _retimed(f: Fragment, a: int, b: int) -> Fragment:

@@ -85,8 +85,8 @@ def mix(speech: np.ndarray, bed_db: float, noise_db: float, seed: int = 2) -> np
     return (0.5 * out / np.abs(out).max()).astype(np.float32)
 
 
-def write(path: Path, samples: np.ndarray) -> Path:
-    return save_wav(path, samples, RATE)
+def write(path: Path, samples: np.ndarray, rate: int = RATE) -> Path:
+    return save_wav(path, samples, rate)
 
 
 def edge_errors(fragments: object, truth: list[tuple[int, int]]) -> np.ndarray:
