@@ -267,7 +267,7 @@ def repeat_cost(X: np.ndarray, Y: np.ndarray) -> float:
         return 1.0
     x, y = np.ascontiguousarray(X, dtype=np.float32), np.ascontiguousarray(Y, dtype=np.float32)
     lo, hi = np.zeros(n, np.int64), np.full(n, m, np.int64)
-    cost = _banded_dtw(x, y, lo, hi, INF / (4 * m), 0.0)[2]
+    cost = banded_dtw(x, y, lo, hi, INF / (4 * m), 0.0)[2]
     return float(np.mean(cost)) / max(mean_random_distance(x, y), 1e-9)
 
 
@@ -278,7 +278,7 @@ def match_cost(S: np.ndarray, R: np.ndarray) -> float:
         return INF
     s, r = np.ascontiguousarray(S, dtype=np.float32), np.ascontiguousarray(R, dtype=np.float32)
     lo, hi = np.zeros(n, np.int64), np.full(n, m, np.int64)
-    return float(np.mean(_banded_dtw(s, r, lo, hi, INF / (4 * m), INF / (4 * m))[2]))
+    return float(np.mean(banded_dtw(s, r, lo, hi, INF / (4 * m), INF / (4 * m))[2]))
 
 
 def warp_path(S: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -287,5 +287,5 @@ def warp_path(S: np.ndarray, R: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n, m = len(S), len(R)
     s, r = np.ascontiguousarray(S, dtype=np.float32), np.ascontiguousarray(R, dtype=np.float32)
     lo, hi = np.zeros(n, np.int64), np.full(n, m, np.int64)
-    plo, phi, _, _ = _banded_dtw(s, r, lo, hi, INF / (4 * m), INF / (4 * m))
+    plo, phi, _, _ = banded_dtw(s, r, lo, hi, INF / (4 * m), INF / (4 * m))
     return plo, phi
