@@ -52,7 +52,8 @@ class RefineSettings:
     rise_hold_ms: int = 48  # ... (a hi-hat or a click is shorter) ...
     rise_quantile: float = 10.0  # ... (this percentile of it) ...
     rise_before_ms: int = 60  # ... median of this much before, by at least rise_db
-    rise_max_ms: int = 248  # never moved further than this (nor past the fragment's middle)
+    rise_max_ms: int = 248  # never moved further than this (nor past the fragment's middle) ...
+    rise_loud_db: float = 20.0  # ... nor at all over a frame within this of the loud level (speech)
 
 
 def smoothed_levels(level: np.ndarray, s: RefineSettings) -> tuple[np.ndarray, np.ndarray]:
@@ -129,10 +130,14 @@ def bed_thresholds(above: np.ndarray, starts: np.ndarray, ends: np.ndarray, s: R
     return thr
 
 
-def _first_rise(above: np.ndarray, i: int, limit: int, s: RefineSettings) -> int:
-    """The first frame from ``i`` (at most ``limit`` on) where ``above`` rises fast and stays up."""
+def _first_rise(above: np.ndarray, under_loud: np.ndarray, i: int, limit: int, s: RefineSettings) -> int:
+    """The first frame from ``i`` (at most ``limit`` on) where ``above`` rises fast and stays up;
+    ``i`` itself where a frame before that comes within ``rise_loud_db`` of the loud level
+    (``under_loud``): what lies there is speech."""
     hold, back = max(1, int(s.rise_hold_ms / s.hop_ms)), max(1, int(s.rise_before_ms / s.hop_ms))
     for j in range(max(i, 1), min(len(above) - hold, i + limit)):
+        if under_loud[j] > -s.rise_loud_db:
+            return i
         base = float(np.median(above[max(0, j - back) : j]))
         if float(np.percentile(above[j : j + hold], s.rise_quantile)) - base > s.rise_db:
             return j
@@ -140,7 +145,12 @@ def _first_rise(above: np.ndarray, i: int, limit: int, s: RefineSettings) -> int
 
 
 def bed_rise_edges(
-    starts: np.ndarray, ends: np.ndarray, above: np.ndarray, threshold: np.ndarray, s: RefineSettings
+    starts: np.ndarray,
+    ends: np.ndarray,
+    level: np.ndarray,
+    above: np.ndarray,
+    threshold: np.ndarray,
+    s: RefineSettings,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Under a bed that swells (``threshold`` over ``quiet_db`` there: see bed_thresholds), its
     crest beside a sentence counts as sound and the edge lands in the pause. A bed swells slowly
@@ -148,12 +158,16 @@ def bed_rise_edges(
     20-30 dB within 30 ms): each start moves later, each end earlier (the same on the reversed
     level), to the first frame where the low end of the next ``rise_hold_ms`` stands ``rise_db``
     over the median of the ``rise_before_ms`` before it; by at most ``rise_max_ms`` and half the
-    fragment, and not at all where no such rise is found. Envelope frames."""
+    fragment; not at all where no such rise is found, nor where a frame before it comes within
+    ``rise_loud_db`` of the loud level (a nasal, a soft consonant: a bed 20-35 dB under the voice
+    stays further under its loudest). Envelope frames."""
     n = len(above)
     if n == 0:
         return starts, ends
     starts, ends = starts.astype(float).copy(), ends.astype(float).copy()
-    backwards = above[::-1]
+    smooth, loud = smoothed_levels(level, s)
+    under = smooth - loud
+    backwards, under_back = above[::-1], under[::-1]
     reach = int(s.rise_max_ms / s.hop_ms)
     for k in range(len(starts)):
         a, b = int(round(starts[k])), int(round(ends[k]))
@@ -161,9 +175,9 @@ def bed_rise_edges(
         if limit <= 0:
             continue
         if threshold[min(max(a, 0), n - 1)] > s.quiet_db:
-            starts[k] = float(_first_rise(above, a, limit, s))
+            starts[k] = float(_first_rise(above, under, a, limit, s))
         if threshold[min(max(b, 0), n - 1)] > s.quiet_db:
-            ends[k] = float(n - _first_rise(backwards, n - b, limit, s))
+            ends[k] = float(n - _first_rise(backwards, under_back, n - b, limit, s))
     return starts, ends
 
 

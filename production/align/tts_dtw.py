@@ -137,7 +137,8 @@ class TtsDtwSettings:
     rise_hold_ms: int = 48  # ... (a hi-hat or a click is shorter) ...
     rise_quantile: float = 10.0  # ... (this percentile of it) ...
     rise_before_ms: int = 60  # ... the median of this much before
-    rise_max_ms: int = 248  # never moved further than this (nor past the sentence's middle)
+    rise_max_ms: int = 248  # never moved further than this (nor past the sentence's middle) ...
+    rise_loud_db: float = 20.0  # ... nor over a frame within this of the loud level (speech)
     # sanity checks and confidence
     padding_dbfs: float = -80.0  # quieter than this at a file's start or end is encoder padding
     silence_dbfs: float = -60.0  # a recording whose loud level is below this is silent
@@ -591,7 +592,7 @@ class TtsDtwEngine:
         starts, ends = refine_edges(starts, ends, quiet, rs)
         starts, ends = drop_edge_fillers(starts, ends, quiet, _read_silence(read, path, spec, len(level), s), rs)
         starts, ends = adjust_edges(starts, ends, level, above, rs, bed)
-        starts, ends = bed_rise_edges(starts, ends, above, bed, rs)  # a swelling bed's crest beside speech
+        starts, ends = bed_rise_edges(starts, ends, level, above, bed, rs)  # a swelling bed's crest beside speech
         starts, ends = _tidy(
             starts * s.env_hop_ms + centre, ends * s.env_hop_ms + centre, duration_ms
         )
