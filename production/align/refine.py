@@ -132,7 +132,7 @@ def bed_thresholds(above: np.ndarray, starts: np.ndarray, ends: np.ndarray, s: R
 
 def _first_rise(above: np.ndarray, under_loud: np.ndarray, i: int, limit: int, s: RefineSettings) -> int:
     """The first frame from ``i`` (at most ``limit`` on) where ``above`` rises fast and stays up;
-    ``i`` itself where a frame before that comes within ``rise_loud_db`` of the loud level
+    ``i`` itself where a frame up to it comes within ``rise_loud_db`` of the loud level
     (``under_loud``): what lies there is speech."""
     hold, back = max(1, int(s.rise_hold_ms / s.hop_ms)), max(1, int(s.rise_before_ms / s.hop_ms))
     for j in range(max(i, 1), min(len(above) - hold, i + limit)):
@@ -158,7 +158,7 @@ def bed_rise_edges(
     20-30 dB within 30 ms): each start moves later, each end earlier (the same on the reversed
     level), to the first frame where the low end of the next ``rise_hold_ms`` stands ``rise_db``
     over the median of the ``rise_before_ms`` before it; by at most ``rise_max_ms`` and half the
-    fragment; not at all where no such rise is found, nor where a frame before it comes within
+    fragment; not at all where no such rise is found, nor where a frame up to it comes within
     ``rise_loud_db`` of the loud level (a nasal, a soft consonant: a bed 20-35 dB under the voice
     stays further under its loudest). Envelope frames."""
     n = len(above)
