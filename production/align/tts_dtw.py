@@ -139,6 +139,9 @@ class TtsDtwSettings:
     rise_before_ms: int = 60  # ... the median of this much before
     rise_max_ms: int = 248  # never moved further than this (nor past the sentence's middle) ...
     rise_loud_db: float = 20.0  # ... nor over a frame within this of the loud level (speech)
+    rise_level_db: float = 2.0  # then the first frame whose level stands this over that before ...
+    rise_level_ms: int = 100  # ... within this (the background measure's 25 ms windows rise early) ...
+    rise_level_under_db: float = 32.0  # ... where the level before stands this under the loud level
     # sanity checks and confidence
     padding_dbfs: float = -80.0  # quieter than this at a file's start or end is encoder padding
     silence_dbfs: float = -60.0  # a recording whose loud level is below this is silent

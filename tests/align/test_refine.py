@@ -123,6 +123,11 @@ def test_a_swelling_bed_crest_beside_speech_is_left_out_but_a_soft_consonant_is_
     thr = np.full(1000, 16.0, dtype=np.float32)  # bed_thresholds set it over quiet_db here
     starts, ends = bed_rise_edges(np.array([270.0]), np.array([730.0]), level, above, thr, S)
     assert abs(starts[0] - 300) <= 2 and abs(ends[0] - 700) <= 2
+    # the background measure (25 ms windows) rises 20 ms before the level does: the level decides
+    early = above.copy()
+    early[295:300] = 40.0
+    starts, _ = bed_rise_edges(np.array([270.0]), np.array([730.0]), level, early, thr, S)
+    assert abs(starts[0] - 300) <= 1
     # where the threshold is not raised (no swelling bed), nothing moves
     flat = np.full(1000, S.quiet_db, dtype=np.float32)
     assert bed_rise_edges(np.array([270.0]), np.array([730.0]), level, above, flat, S) == (270.0, 730.0)
