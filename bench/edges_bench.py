@@ -16,7 +16,7 @@ joined with 0.6-1.4 s pauses, truth = each sentence's speech span. Conditions:
 
 Figures: edge error median / p90 / max (ms), and the number of edges more than 100 ms into a
 pause (a start early, an end late) and into the speech.
-Usage: .venv/bin/python bench/edges_bench.py [--conditions pulse-20,fillers,...] [--cue]
+Usage: .venv/bin/python bench/edges_bench.py [--conditions pulse-20,fillers,...] [--cue] [--off MS] [--seed N]
 ``--cue`` also prints, per condition, the refinement's speech-above-background level (dB) in
 true speech and in true pauses, the quiet threshold the engine set in the pauses, and the share
 of pause frames over it (counted as sound) and of speech frames under it (counted as quiet).
@@ -198,16 +198,16 @@ def under_bed(read: Read, bed: str, level_db: float, seed: int = SEED) -> np.nda
     return (0.5 * mix / np.abs(mix).max()).astype(np.float32)
 
 
-def condition(name: str) -> tuple[Read, np.ndarray]:
-    """(read with its truth, mixed samples) for a condition name."""
+def condition(name: str, seed: int = SEED) -> tuple[Read, np.ndarray]:
+    """(read with its truth, mixed samples) for a condition name (``seed``: pauses, tempi, bed)."""
     if name in ("fillers", "breaths", "monologue"):
         pause = (1.5, 3.5) if name == "monologue" else (0.6, 1.4)
         extras = "fillers,breaths" if name == "monologue" else name
-        read = flite_read(SENTENCES, pause, extras)
-        return read, under_bed(read, "room", FILLER_ROOM_DB)
+        read = flite_read(SENTENCES, pause, extras, seed)
+        return read, under_bed(read, "room", FILLER_ROOM_DB, seed)
     bed, level = name.rsplit("-", 1)
-    read = flite_read(SENTENCES)
-    return read, under_bed(read, bed, -float(level))
+    read = flite_read(SENTENCES, seed=seed)
+    return read, under_bed(read, bed, -float(level), seed)
 
 
 ALL = [f"{b}-{-d}" for b in BEDS for d in LEVELS_DB] + ["fillers", "breaths", "monologue"]
@@ -275,19 +275,22 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--conditions", default=",".join(ALL), help="comma-separated condition names")
     ap.add_argument("--cue", action="store_true", help="also print the speech/pause spread of the quiet cue")
+    ap.add_argument("--seed", type=int, default=SEED, help="another draw of pauses, tempi and bed")
+    ap.add_argument("--off", type=float, default=OFF_MS, metavar="MS", help="an edge this far off counts as moved")
     args = ap.parse_args()
     os.environ.setdefault("PERSPECTIVE_CACHE", str(Path(tempfile.gettempdir()) / "perspective-edges-bench"))
-    print("| condition | median / p90 / max (ms) | edges > 100 ms into a pause / into speech |\n|---|---|---|")
+    head = f"| condition | median / p90 / max (ms) | edges > {args.off:.0f} ms into a pause / into speech |"
+    print(head + "\n|---|---|---|")
     probe = CueProbe() if args.cue else None
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for name in [c for c in args.conditions.split(",") if c]:
-            read, mix = condition(name)
+            read, mix = condition(name, args.seed)
             signed = errors(align(mix, read.texts, work), read.truth)
             err = np.abs(signed)
             line = (
                 f"| {name} | {np.median(err):.0f} / {np.percentile(err, 90):.0f} / {err.max():.0f} "
-                f"| {int((signed > OFF_MS).sum())} / {int((signed < -OFF_MS).sum())} of {len(err)} |"
+                f"| {int((signed > args.off).sum())} / {int((signed < -args.off).sum())} of {len(err)} |"
             )
             if probe is not None:
                 line += " " + probe.report(read.truth)

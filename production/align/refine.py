@@ -46,6 +46,18 @@ class RefineSettings:
     bed_neighbours: int = 4  # a gap too short to measure takes the median of this many nearest
     bed_max_db: float = 24.0  # never more than this ...
     bed_speech_margin_db: float = 8.0  # ... nor closer than this under the neighbouring speech's median
+    # Where that background is itself sound (a swelling bed): an edge moves towards its fragment
+    # to where the level rises fast (see bed_rise_edges)
+    rise_db: float = 10.0  # the low end of the next ``rise_hold_ms`` over the ...
+    rise_hold_ms: int = 48  # ... (a hi-hat or a click is shorter) ...
+    rise_quantile: float = 10.0  # ... (this percentile of it) ...
+    rise_before_ms: int = 60  # ... median of this much before, by at least rise_db
+    rise_max_ms: int = 248  # never moved further than this (nor past the fragment's middle) ...
+    rise_loud_db: float = 20.0  # ... nor at all over a frame within this of the loud level (speech)
+    rise_level_db: float = 2.0  # then on, the first frame whose broadband level stands this over the ...
+    # ... median of rise_before_ms before (the background measure's 25 ms windows rise early) ...
+    rise_level_ms: int = 100  # ... within this, where that median is ...
+    rise_level_under_db: float = 32.0  # ... this far under the loud level
 
 
 def smoothed_levels(level: np.ndarray, s: RefineSettings) -> tuple[np.ndarray, np.ndarray]:
@@ -120,6 +132,84 @@ def bed_thresholds(above: np.ndarray, starts: np.ndarray, ends: np.ndarray, s: R
             r0, r1 = int(mids[k]), int(np.ceil(mids[k + 1]))
             thr[r0:r1] = np.maximum(thr[r0:r1], level)
     return thr
+
+
+def _first_rise(above: np.ndarray, under_loud: np.ndarray, i: int, limit: int, s: RefineSettings) -> int:
+    """The first frame from ``i`` (at most ``limit`` on) where ``above`` rises fast and stays up;
+    ``i`` itself where a frame up to it comes within ``rise_loud_db`` of the loud level
+    (``under_loud``): what lies there is speech."""
+    hold, back = max(1, int(s.rise_hold_ms / s.hop_ms)), max(1, int(s.rise_before_ms / s.hop_ms))
+    for j in range(max(i, 1), min(len(above) - hold, i + limit)):
+        if under_loud[j] > -s.rise_loud_db:
+            return i
+        base = float(np.median(above[max(0, j - back) : j]))
+        if float(np.percentile(above[j : j + hold], s.rise_quantile)) - base > s.rise_db:
+            return j
+    return i
+
+
+def _level_rise(smooth: np.ndarray, under_loud: np.ndarray, i: int, limit: int, s: RefineSettings) -> int:
+    """The first frame from ``i`` (at most ``limit`` on) whose level stands ``rise_level_db`` over
+    the median of the ``rise_before_ms`` before ``i``; ``i`` itself where none does, where a frame
+    up to it comes within ``rise_loud_db`` of the loud level, or where the level before ``i`` is
+    not ``rise_level_under_db`` under the loud level (a bed that loud hides soft onsets)."""
+    back = max(1, int(s.rise_before_ms / s.hop_ms))
+    if i < 1 or i >= len(smooth):
+        return i
+    before = slice(max(0, i - back), i)
+    if float(np.median(under_loud[before])) > -s.rise_level_under_db:
+        return i
+    base = float(np.median(smooth[before]))
+    for j in range(i, min(len(smooth), i + limit)):
+        if smooth[j] - base > s.rise_level_db:
+            return j
+        if under_loud[j] > -s.rise_loud_db:
+            return i
+    return i
+
+
+def bed_rise_edges(
+    starts: np.ndarray,
+    ends: np.ndarray,
+    level: np.ndarray,
+    above: np.ndarray,
+    threshold: np.ndarray,
+    s: RefineSettings,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Under a bed that swells (``threshold`` over ``quiet_db`` there: see bed_thresholds), its
+    crest beside a sentence counts as sound and the edge lands in the pause. A bed swells slowly
+    (20 dB over 1.25 s: under 1 dB per 50 ms), speech starts and stops fast (a vowel's onset rises
+    20-30 dB within 30 ms): each start moves later, each end earlier (the same on the reversed
+    level), to the first frame where the low end of the next ``rise_hold_ms`` stands ``rise_db``
+    over the median of the ``rise_before_ms`` before it; by at most ``rise_max_ms`` and half the
+    fragment; not at all where no such rise is found, nor where a frame up to it comes within
+    ``rise_loud_db`` of the loud level (a nasal, a soft consonant: a bed 20-35 dB under the voice
+    stays further under its loudest). From there, where the background before the edge is
+    ``rise_level_under_db`` under the loud level, the broadband level (finer in time than the
+    background measure's 25 ms windows, which rise 10-30 ms early) finds the first frame within
+    ``rise_level_ms`` that stands ``rise_level_db`` over the ``rise_before_ms`` before: at an edge
+    that is already at speech, the level is rising there and nothing moves. Envelope frames."""
+    n = len(above)
+    if n == 0:
+        return starts, ends
+    starts, ends = starts.astype(float).copy(), ends.astype(float).copy()
+    smooth, loud = smoothed_levels(level, s)
+    under = smooth - loud
+    backwards, under_back, smooth_back = above[::-1], under[::-1], smooth[::-1]
+    fine = int(s.rise_level_ms / s.hop_ms)
+    reach = int(s.rise_max_ms / s.hop_ms)
+    for k in range(len(starts)):
+        a, b = int(round(starts[k])), int(round(ends[k]))
+        limit = min(reach, (b - a) // 2)
+        if limit <= 0:
+            continue
+        if threshold[min(max(a, 0), n - 1)] > s.quiet_db:
+            a = _first_rise(above, under, a, limit, s)
+            starts[k] = float(_level_rise(smooth, under, a, min(fine, limit), s))
+        if threshold[min(max(b, 0), n - 1)] > s.quiet_db:
+            b = _first_rise(backwards, under_back, n - b, limit, s)
+            ends[k] = float(n - _level_rise(smooth_back, under_back, b, min(fine, limit), s))
+    return starts, ends
 
 
 def adjust_edges(

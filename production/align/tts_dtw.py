@@ -38,7 +38,15 @@ from .features import (
     mfcc,
     standardise,
 )
-from .refine import RefineSettings, adjust_edges, bed_thresholds, drop_edge_fillers, quiet_mask, refine_edges
+from .refine import (
+    RefineSettings,
+    adjust_edges,
+    bed_rise_edges,
+    bed_thresholds,
+    drop_edge_fillers,
+    quiet_mask,
+    refine_edges,
+)
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +141,17 @@ class TtsDtwSettings:
     bed_neighbours: int = 4  # a gap too short to measure takes the median of this many nearest
     bed_max_db: float = 24.0  # never more than this ...
     bed_speech_margin_db: float = 8.0  # ... nor closer than this under the neighbouring speech's median
+    # under a swelling bed, an edge moves towards its sentence to where the level rises fast
+    # (refine.bed_rise_edges)
+    rise_db: float = 10.0  # the low end of the next rise_hold_ms stands this over ...
+    rise_hold_ms: int = 48  # ... (a hi-hat or a click is shorter) ...
+    rise_quantile: float = 10.0  # ... (this percentile of it) ...
+    rise_before_ms: int = 60  # ... the median of this much before
+    rise_max_ms: int = 248  # never moved further than this (nor past the sentence's middle) ...
+    rise_loud_db: float = 20.0  # ... nor over a frame within this of the loud level (speech)
+    rise_level_db: float = 2.0  # then the first frame whose level stands this over that before ...
+    rise_level_ms: int = 100  # ... within this (the background measure's 25 ms windows rise early) ...
+    rise_level_under_db: float = 32.0  # ... where the level before stands this under the loud level
     # sanity checks and confidence
     padding_dbfs: float = -80.0  # quieter than this at a file's start or end is encoder padding
     silence_dbfs: float = -60.0  # a recording whose loud level is below this is silent
@@ -732,6 +751,7 @@ class TtsDtwEngine:
         starts, ends = refine_edges(starts, ends, quiet, rs)
         starts, ends = drop_edge_fillers(starts, ends, quiet, _read_silence(read, path, spec, len(level), s), rs)
         starts, ends = adjust_edges(starts, ends, level, above, rs, bed)
+        starts, ends = bed_rise_edges(starts, ends, level, above, bed, rs)  # a swelling bed's crest beside speech
         starts, ends = _tidy(
             starts * s.env_hop_ms + centre, ends * s.env_hop_ms + centre, duration_ms
         )

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from production.align.refine import (
     RefineSettings,
     adjust_edges,
+    bed_rise_edges,
     bed_thresholds,
     drop_blips,
     drop_edge_fillers,
@@ -108,6 +109,32 @@ def test_a_swelling_bed_in_the_pause_is_quiet_but_speech_is_not() -> None:
     assert quiet[500:750].all() and not quiet[:500].any() and not quiet[750:].any()
     starts, ends = refine_edges(dtw_starts, dtw_ends, quiet, S)
     assert (ends[0], starts[1]) == (500.0, 750.0)
+
+
+def test_a_swelling_bed_crest_beside_speech_is_left_out_but_a_soft_consonant_is_kept() -> None:
+    # 4 ms frames. A bed rising slowly (14 -> 20 dB over the running background, 120 ms before
+    # the start) under the threshold's reach, then speech rising 20 dB within 8 ms; the same
+    # mirrored at the end. The bed is 45 dB under the speech's loud level.
+    above = np.full(1000, 15.0, dtype=np.float32)
+    above[300:700] = 40.0  # speech
+    above[270:300] = np.linspace(14.0, 20.0, 30)  # the bed's crest beside the start (counted as sound)
+    above[700:730] = np.linspace(20.0, 14.0, 30)  # ... and beside the end
+    level = np.where(above > 30, -15.0, -60.0).astype(np.float32)
+    thr = np.full(1000, 16.0, dtype=np.float32)  # bed_thresholds set it over quiet_db here
+    starts, ends = bed_rise_edges(np.array([270.0]), np.array([730.0]), level, above, thr, S)
+    assert abs(starts[0] - 300) <= 2 and abs(ends[0] - 700) <= 2
+    # the background measure (25 ms windows) rises 20 ms before the level does: the level decides
+    early = above.copy()
+    early[295:300] = 40.0
+    starts, _ = bed_rise_edges(np.array([270.0]), np.array([730.0]), level, early, thr, S)
+    assert abs(starts[0] - 300) <= 1
+    # where the threshold is not raised (no swelling bed), nothing moves
+    flat = np.full(1000, S.quiet_db, dtype=np.float32)
+    assert bed_rise_edges(np.array([270.0]), np.array([730.0]), level, above, flat, S) == (270.0, 730.0)
+    # a soft consonant (/m/, 15 dB under the loud level) before the vowel's rise is speech: kept
+    level[270:300] = level[700:730] = -30.0
+    starts, ends = bed_rise_edges(np.array([270.0]), np.array([730.0]), level, above, thr, S)
+    assert (starts[0], ends[0]) == (270.0, 730.0)
 
 
 def test_a_breath_alone_in_a_pause_is_quiet() -> None:
