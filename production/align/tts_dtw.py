@@ -106,6 +106,10 @@ class TtsDtwSettings:
     # a stretch at a sentence's edge, past a pause that no punctuation explains, is an aside when
     # the rest is long enough to be the whole sentence (this x its length at the read's tempo)
     aside_rest_share: float = 0.75
+    # ... and when the sentence's read, DTW-matched to what is left, costs under this many times
+    # its match to the whole span (bench/README.md: asides 0.89-1.01; words of the sentence cut off
+    # after a hesitation or a filler 1.05 and 1.11: a thin margin, 7 cases)
+    aside_cost_ratio: float = 1.03
     max_outer_stretch: float = 1.3  # first/last fragment mapped longer than this x the tempo: trim
     min_word_ms: int = 60  # shortest word timing given out (where the fragment is long enough)
     # refinement against the recording's pauses
@@ -683,9 +687,16 @@ class TtsDtwEngine:
                 and q0 - a >= s.aside_rest_share * expected
                 and not _at_punctuation(f, q0)
             )
+            if head_aside or tail_aside:
+                # the read must not match what is left clearly worse than the whole span: words
+                # of the sentence after a hesitation (a slow speaker's pause) are matched by it
+                whole_cost = match_cost(rows, rec[a // h : b // h])
+                head_rest = match_cost(rows, rec[p1 // h : b // h]) if head_aside else np.inf
+                tail_rest = match_cost(rows, rec[a // h : q0 // h]) if tail_aside else np.inf
+                head_aside = head_aside and head_rest < s.aside_cost_ratio * whole_cost
+                tail_aside = tail_aside and tail_rest < s.aside_cost_ratio * whole_cost
             if head_aside and tail_aside:
-                head_rest = match_cost(rows, rec[p1 // h : b // h])
-                head_aside = head_rest <= match_cost(rows, rec[a // h : q0 // h])
+                head_aside = head_rest <= tail_rest
                 tail_aside = not head_aside
             if p0 - a >= s.min_unscripted_ms and head_ms >= p0 - s.restart_slack_ms:
                 devs.append(Deviation("false-start", a, f.text, "", f.id, p0))
