@@ -21,10 +21,11 @@ from ..audio import frame_rms_db
 from ..errors import AudioError
 from .media import (
     WORK_WIDTH,
-    decode_float,
+    decode_samples,
     ffmpeg,
     ffmpeg_pipe,
     load_segment,
+    raw_format,
     raw_input_args,
     segment_samples,
     silence,
@@ -51,7 +52,7 @@ def voice_gain_db(
 
     ``mono``: the read already decoded (samples, rate); decoded here when not given.
     """
-    samples, rate = mono if mono is not None else decode_float(host, None, channels=1)
+    samples, rate = mono if mono is not None else decode_samples(host, None, channels=1)
     lufs = integrated_lufs(samples, rate)
     if not math.isfinite(lufs):
         raise AudioError(
@@ -101,13 +102,15 @@ def level_voice(host: Path, settings: MasteringSettings) -> Voice:
     """The levelled read from one decode of the host file: measured (the gain), then levelled
     by ffmpeg from the samples in memory, then measured once as levelled. Only read, never
     written."""
-    mono, rate = decode_float(host, None, channels=1)
+    mono, rate = decode_samples(host, None, channels=1)  # a mono PCM WAV: read as it is
     gain = voice_gain_db(host, settings, (mono, rate))
     raw, _ = ffmpeg_pipe(
         [
-            *raw_input_args("f32le", rate, 1),
+            *raw_input_args(raw_format(mono.dtype), rate, 1),
             "-af",
-            f"aresample={WORK_RATE}," + voice_filter(settings, gain),
+            # integer samples become float first, as ffmpeg's own decode would give them: the
+            # resampler and the filters then work in float whatever the file held
+            f"aformat=sample_fmts=flt,aresample={WORK_RATE}," + voice_filter(settings, gain),
             "-ar",
             str(WORK_RATE),
             "-f",

@@ -23,15 +23,18 @@ from __future__ import annotations
 import logging
 import math
 import shutil
+import struct
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from numba import njit
 
 from ..errors import AudioError, RenderError
-from .media import decode_float, ffmpeg, ffmpeg_pipe, full_scale, raw_input_args
+from ..fsutil import explain_os_error
+from .media import decode_samples, ffmpeg, ffmpeg_pipe, full_scale, raw_input_args
 from .meter import (
     OVERSAMPLE,
     Loudness,
@@ -141,7 +144,7 @@ def _on_aim(m: Loudness, settings: MasteringSettings) -> bool:
 def _with_lra(m: Loudness, path: Path, rate: int, lra: bool) -> Loudness:
     if not lra:
         return m
-    return replace(m, lra_lu=loudness_range(decode_float(path, rate, STEREO)[0], rate))
+    return replace(m, lra_lu=loudness_range(decode_samples(path, rate, STEREO)[0], rate))
 
 
 def _next_ceiling(
@@ -292,6 +295,64 @@ def mp3_args(gain_db: float, mp3: Path, settings: MasteringSettings) -> list[str
     ]
 
 
+PCM24_MAX = 2**23 - 1  # the largest 24-bit sample
+# WAVE_FORMAT_EXTENSIBLE with KSDATAFORMAT_SUBTYPE_PCM, front left + right: the header ffmpeg's
+# wav muxer writes for 24-bit stereo
+PCM_GUID = bytes.fromhex("0100000000001000800000aa00389b71")
+FRONT_LEFT_RIGHT = 0x3
+
+
+@njit(cache=True, nogil=True)
+def _pack24(x: np.ndarray, factor: float, out: np.ndarray) -> None:  # pragma: no cover - numba
+    """int32 samples × ``factor`` (the gain, and 2^-8 to 24 bits), rounded and clipped, as
+    little-endian 3-byte samples into ``out`` (x.size × 3 bytes)."""
+    flat = x.reshape(-1)
+    for i in range(flat.size):
+        v = round(np.float64(flat[i]) * factor)
+        v = min(max(v, -PCM24_MAX - 1), PCM24_MAX)
+        k = int(v) & 0xFFFFFF
+        out[3 * i] = k & 0xFF
+        out[3 * i + 1] = (k >> 8) & 0xFF
+        out[3 * i + 2] = k >> 16
+
+
+def pcm24_header(frames: int, rate: int, channels: int) -> bytes:
+    """A 24-bit PCM WAV header (WAVE_FORMAT_EXTENSIBLE, as ffmpeg writes it) for ``frames``."""
+    align = 3 * channels
+    data = frames * align
+    fmt = struct.pack("<HHIIHHHHI", 0xFFFE, channels, rate, rate * align, align, 24, 22, 24, FRONT_LEFT_RIGHT)
+    fmt += PCM_GUID
+    return b"RIFF" + struct.pack("<I", 4 + 8 + len(fmt) + 8 + data) + b"WAVE" + b"fmt " + struct.pack(
+        "<I", len(fmt)
+    ) + fmt + b"data" + struct.pack("<I", data)
+
+
+def direct_wav(settings: MasteringSettings, frames: int) -> bool:
+    """Whether the WAV master is written here (24-bit stereo at the working rate, under the 4 GiB
+    a RIFF size can hold) rather than by ffmpeg."""
+    return (
+        settings.wav_codec == "pcm_s24le"
+        and settings.wav_rate == WORK_RATE
+        and settings.channels == STEREO
+        and frames * 3 * STEREO < 2**32 - 64
+    )
+
+
+def write_wav24(premaster: np.ndarray, gain_db: float, path: Path) -> None:
+    """The WAV master from the premaster (int32 stereo at the working rate): the gain (no limiter:
+    see render_ceiling), rounded to 24 bits, written in one pass without an ffmpeg process and
+    the pipe that would carry every sample to it. The meter then reads the file back."""
+    x = np.ascontiguousarray(premaster, dtype="<i4")
+    packed = np.empty(x.size * 3, dtype=np.uint8)
+    _pack24(x, 10 ** (gain_db / 20) / 256, packed)
+    try:
+        with open(path, "wb") as f:
+            f.write(pcm24_header(len(x), WORK_RATE, x.shape[1]))
+            f.write(packed.data)
+    except OSError as exc:
+        raise explain_os_error(exc, near=path) from exc
+
+
 def mp3_codec_args(settings: MasteringSettings) -> list[str]:
     """The MP3's codec options: CBR libmp3lame, a Xing header, no tags (mutagen writes them)."""
     return [
@@ -395,7 +456,10 @@ def conform(
             wav, mp3_reading = measure_both(wav_out, mp3_out, settings)
         else:  # two processes: the WAV is written and verified while LAME encodes the MP3
             encoding = beside.submit(ffmpeg_pipe, mp3_args(gain + trim, mp3_out, settings), data, "encoding the MP3")
-            ffmpeg_pipe(wav_args(gain, wav_out, settings), data, "writing the WAV master")
+            if direct_wav(settings, len(premaster)):
+                write_wav24(premaster, gain, wav_out)
+            else:
+                ffmpeg_pipe(wav_args(gain, wav_out, settings), data, "writing the WAV master")
             progress(0.7, "verifying the WAV master while the MP3 encodes")
             wav = measure(wav_out, settings.wav_rate, lra=True, channels=STEREO)
             encoding.result()

@@ -21,7 +21,7 @@ import pyloudnorm
 from numba import njit
 from scipy.signal import firwin
 
-from .media import decode_float, full_scale
+from .media import decode_samples, full_scale
 
 OVERSAMPLE = 4  # ITU-R BS.1770-4 Annex 2: true peak by 4× oversampling (for 48 kHz material)
 ABSOLUTE_GATE_LUFS = -70.0  # ITU-R BS.1770-4 absolute gate: nothing quieter is measured
@@ -339,8 +339,9 @@ def measure(
     lra: bool = True,
     channels: int | None = None,
 ) -> Loudness:
-    """Read a file as it is (own rate and channels unless given); ``lra=False`` skips the LRA."""
-    samples, r = decode_float(path, rate, channels)
+    """Read a file as it is (own rate and channels unless given); ``lra=False`` skips the LRA.
+    A PCM WAV file is read directly, anything else through ffmpeg (:func:`decode_samples`)."""
+    samples, r = decode_samples(path, rate, channels)
     return read_samples(samples, r, lra)
 
 
