@@ -444,27 +444,35 @@ def conform(
         raise AudioError("the assembled programme is silent; check the host recording")
     gain = t.target_lufs - lufs
     data = np.ascontiguousarray(premaster, dtype="<i4").data.cast("B")
+    direct = direct_wav(settings, len(premaster))
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="master") as beside:
-        # the true peak (compiled, no GIL) beside the MP3 excerpts (ffmpeg)
-        peak = beside.submit(true_peak_dbtp, premaster, WORK_RATE)
+        # written here, the WAV master is the premaster at the gain: its true peak, read anyway to
+        # verify it, is the analysis's (the premaster's + the gain), so the premaster's is not
+        # computed; otherwise the true peak (compiled, no GIL) runs beside the MP3 excerpts
+        peak = None if direct else beside.submit(true_peak_dbtp, premaster, WORK_RATE)
         trim = mp3_loss_db(premaster, gain, settings)
-        ceiling = render_ceiling(gain, settings, trim, peak.result())
+        ceiling = render_ceiling(gain, settings, trim, peak.result()) if peak is not None else None
         progress(0.6, "rendering the WAV master and the MP3")
-        if ceiling is not None:  # one process: the limiter runs once for both outputs
-            ffmpeg_pipe(render_args(gain, wav_out, mp3_out, settings, trim), data, "rendering the master")
-            progress(0.8, "verifying the WAV master and the MP3")
-            wav, mp3_reading = measure_both(wav_out, mp3_out, settings)
-        else:  # two processes: the WAV is written and verified while LAME encodes the MP3
+        if ceiling is None:  # two processes: the WAV is written and verified while LAME encodes the MP3
             encoding = beside.submit(ffmpeg_pipe, mp3_args(gain + trim, mp3_out, settings), data, "encoding the MP3")
-            if direct_wav(settings, len(premaster)):
+            if direct:
                 write_wav24(premaster, gain, wav_out)
             else:
                 ffmpeg_pipe(wav_args(gain, wav_out, settings), data, "writing the WAV master")
             progress(0.7, "verifying the WAV master while the MP3 encodes")
             wav = measure(wav_out, settings.wav_rate, lra=True, channels=STEREO)
             encoding.result()
-            progress(0.8, "verifying the MP3")
-            mp3_reading = measure(mp3_out, settings.mp3_rate, lra=False, channels=STEREO)
+            if direct:  # the WAV's peak as the premaster's: a peak the MP3 would carry over the ceiling
+                ceiling = render_ceiling(0.0, settings, trim, wav.true_peak_dbtp)
+            if ceiling is None:
+                progress(0.8, "verifying the MP3")
+                mp3_reading = measure(mp3_out, settings.mp3_rate, lra=False, channels=STEREO)
+            else:
+                log.info("true peak %.2f dBTP after the gain: rendering again with the limiter", wav.true_peak_dbtp)
+        if ceiling is not None:  # one process: the limiter runs once for both outputs
+            ffmpeg_pipe(render_args(gain, wav_out, mp3_out, settings, trim), data, "rendering the master")
+            progress(0.8, "verifying the WAV master and the MP3")
+            wav, mp3_reading = measure_both(wav_out, mp3_out, settings)
     lra = wav.lra_lu
     log.info(
         "rendered at %+.2f dB (MP3 %+.2f dB more): WAV %.2f LUFS %.2f dBTP, MP3 %.2f LUFS %.2f dBTP",
