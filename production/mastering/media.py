@@ -223,7 +223,14 @@ def raw_format(dtype: np.dtype) -> str:
 
 
 def load_segment(path: Path, channels: int = 2) -> AudioSegment:
-    """Any ffmpeg-readable file as a 48 kHz 32-bit pydub segment."""
+    """Any ffmpeg-readable file as a 48 kHz 32-bit pydub segment (a 24- or 32-bit PCM WAV file
+    at that rate and layout, such as the ducked bed, read directly)."""
+    direct = read_pcm(path) if path.suffix.lower() == ".wav" else None
+    if direct is not None:
+        samples, rate = direct
+        if rate == WORK_RATE and samples.shape[1] == channels and samples.dtype == np.int32:
+            data = np.ascontiguousarray(samples, dtype="<i4").tobytes()
+            return AudioSegment(data=data, sample_width=WORK_WIDTH, frame_rate=WORK_RATE, channels=channels)
     raw, _, _ = decode_raw(path, WORK_RATE, channels, fmt="s32le")
     return AudioSegment(data=raw, sample_width=WORK_WIDTH, frame_rate=WORK_RATE, channels=channels)
 

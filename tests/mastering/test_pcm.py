@@ -69,3 +69,17 @@ def test_write_wav24_is_the_gained_premaster_as_ffmpeg_reads_it(tmp_path: Path) 
     assert decoded.shape == expected.shape
     assert np.abs(decoded - expected).max() <= 2**-23
     assert integrated_lufs(decoded, RATE) == pytest.approx(integrated_lufs(premaster, RATE) + 6.0, abs=0.01)
+
+
+def test_load_segment_reads_a_32_bit_wav_as_ffmpeg_decodes_it(tmp_path: Path) -> None:
+    from production.mastering.media import decode_raw, load_segment
+
+    src = tmp_path / "src.f32"
+    src.write_bytes(_tone().tobytes())
+    wav = tmp_path / "bed.wav"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "f32le", "-ar", str(RATE), "-ac", "2", "-i", str(src), "-c:a", "pcm_s32le"]
+        + [str(wav)],
+        check=True,
+    )
+    assert load_segment(wav).raw_data == decode_raw(wav, RATE, 2, fmt="s32le")[0]
