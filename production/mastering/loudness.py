@@ -1,18 +1,20 @@
-"""Loudness to spec in one render: analyse once, render once (gain + true-peak limiter, WAV and
-MP3 from the same process), verify once with the independent meter.
+"""Loudness to spec in one render: analyse once, render once, verify once with the independent
+meter.
 
 1. **analyse** — the premaster (in memory) is read once by the meter (ITU-R BS.1770-4
-   loudness and 4×-oversampled true peak); the gain to the target follows, and whether that
-   gain would push a true peak over the ceiling.
-2. **render** — one ffmpeg process takes the premaster's samples on stdin, applies the gain
-   and, only when the analysis says a peak would pass it, a 4×-oversampled limiter under the
-   true-peak target less ``encode_headroom_db`` (MP3 encoding raises peaks), and writes both the
-   WAV master and the MP3. A gain cannot move a true peak anywhere but up by the gain, so a
-   limiter that would never act is left out (it costs as much CPU as the MP3 encode).
+   loudness); the gain to the target follows, and the MP3 encoder's loudness change is read on
+   a few excerpts (:func:`mp3_loss_db`).
+2. **render** — the 24-bit WAV master is the premaster at the gain, written here
+   (:func:`write_wav24`), while ffmpeg encodes the MP3 from the same samples. A gain moves a
+   true peak by the gain only, so the WAV's true peak, read to verify it, says whether a
+   limiter is needed (it costs as much CPU as the MP3 encode): only then one ffmpeg process
+   renders both again with a 4×-oversampled limiter under the true-peak target less
+   ``encode_headroom_db`` (MP3 encoding raises peaks). With another WAV format ffmpeg writes
+   the WAV too and the premaster's own true peak decides the limiter beforehand.
 3. **verify** — the meter (code independent of the renderer) reads the WAV (loudness, true peak,
-   loudness range) and the decoded MP3 once each, side by side in two threads. Only an output
-   read off aim (``aim_lu``, or a true peak over the limit) gets a gain (+ limiter) correction,
-   re-measured (:func:`settle`); normally there is none.
+   loudness range) and the decoded MP3 once each. Only an output read off aim (``aim_lu``, or a
+   true peak over the limit) gets a gain (+ limiter) correction, re-measured (:func:`settle`);
+   normally there is none.
 
 A gain and a limiter are what two-pass ``loudnorm`` in linear mode did, less its second decode
 and its re-measurements: the report's ``normalization`` stays "linear".
