@@ -21,10 +21,11 @@ from ..audio import frame_rms_db
 from ..errors import AudioError
 from .media import (
     WORK_WIDTH,
-    decode_float,
+    decode_samples,
     ffmpeg,
     ffmpeg_pipe,
     load_segment,
+    raw_format,
     raw_input_args,
     segment_samples,
     silence,
@@ -51,7 +52,7 @@ def voice_gain_db(
 
     ``mono``: the read already decoded (samples, rate); decoded here when not given.
     """
-    samples, rate = mono if mono is not None else decode_float(host, None, channels=1)
+    samples, rate = mono if mono is not None else decode_samples(host, None, channels=1)
     lufs = integrated_lufs(samples, rate)
     if not math.isfinite(lufs):
         raise AudioError(
@@ -101,13 +102,15 @@ def level_voice(host: Path, settings: MasteringSettings) -> Voice:
     """The levelled read from one decode of the host file: measured (the gain), then levelled
     by ffmpeg from the samples in memory, then measured once as levelled. Only read, never
     written."""
-    mono, rate = decode_float(host, None, channels=1)
+    mono, rate = decode_samples(host, None, channels=1)  # a mono PCM WAV: read as it is
     gain = voice_gain_db(host, settings, (mono, rate))
     raw, _ = ffmpeg_pipe(
         [
-            *raw_input_args("f32le", rate, 1),
+            *raw_input_args(raw_format(mono.dtype), rate, 1),
             "-af",
-            f"aresample={WORK_RATE}," + voice_filter(settings, gain),
+            # integer samples become float first, as ffmpeg's own decode would give them: the
+            # resampler and the filters then work in float whatever the file held
+            f"aformat=sample_fmts=flt,aresample={WORK_RATE}," + voice_filter(settings, gain),
             "-ar",
             str(WORK_RATE),
             "-f",
@@ -304,9 +307,34 @@ def _ducked_bed(
         load_asset(bed_path, "outro music bed"), voice_lufs + settings.bed_level_lu, "outro bed"
     )
     ducked = duck_under_voice(looped(raw, length_ms), key, settings, work, voice_lufs)
-    return ducked.fade_in(min(settings.bed_fade_in_ms, len(ducked))).fade_out(
-        min(settings.outro_fade_ms, len(ducked))
-    )
+    return faded(ducked, min(settings.bed_fade_in_ms, len(ducked)), min(settings.outro_fade_ms, len(ducked)))
+
+
+PYDUB_COARSE_FADE_MS = 100  # pydub fades longer than this one gain step per ms, shorter per sample
+SILENT_GAIN = 10 ** (-120 / 20)  # pydub's fade floor (−120 dB)
+
+
+def faded(seg: AudioSegment, in_ms: int, out_ms: int) -> AudioSegment:
+    """``seg.fade_in(in_ms).fade_out(out_ms)`` as pydub computes it (a linear gain ramp from
+    −120 dB, one step per ms, samples floored), in two array operations instead of pydub's
+    thousands of 1 ms segments. Short fades (pydub steps those per sample) go to pydub."""
+    per_ms = seg.frame_rate // 1000
+    whole_ms = seg.frame_rate % 1000 == 0 and seg.frame_count() % per_ms == 0
+    if min(in_ms, out_ms) <= PYDUB_COARSE_FADE_MS or seg.sample_width != WORK_WIDTH or not whole_ms:
+        return seg.fade_in(in_ms).fade_out(out_ms)
+    frames = frames_of(seg).copy()
+    total_ms = len(frames) // per_ms
+
+    def ramp(start_ms: int, ms: int, begin: float, end: float) -> None:
+        steps = begin + (end - begin) / ms * np.arange(ms)
+        region = frames[start_ms * per_ms : (start_ms + ms) * per_ms]
+        scaled = region.reshape(ms, per_ms, -1) * steps[:, None, None]
+        np.floor(np.clip(scaled, INT32.min, INT32.max), out=scaled)
+        region[:] = scaled.reshape(region.shape)
+
+    ramp(0, in_ms, SILENT_GAIN, 1.0)
+    ramp(total_ms - out_ms, out_ms, 1.0, SILENT_GAIN)
+    return segment_of(frames)
 
 
 def intro_offset_ms(settings: MasteringSettings) -> int:

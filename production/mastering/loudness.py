@@ -1,18 +1,20 @@
-"""Loudness to spec in one render: analyse once, render once (gain + true-peak limiter, WAV and
-MP3 from the same process), verify once with the independent meter.
+"""Loudness to spec in one render: analyse once, render once, verify once with the independent
+meter.
 
 1. **analyse** — the premaster (in memory) is read once by the meter (ITU-R BS.1770-4
-   loudness and 4×-oversampled true peak); the gain to the target follows, and whether that
-   gain would push a true peak over the ceiling.
-2. **render** — one ffmpeg process takes the premaster's samples on stdin, applies the gain
-   and, only when the analysis says a peak would pass it, a 4×-oversampled limiter under the
-   true-peak target less ``encode_headroom_db`` (MP3 encoding raises peaks), and writes both the
-   WAV master and the MP3. A gain cannot move a true peak anywhere but up by the gain, so a
-   limiter that would never act is left out (it costs as much CPU as the MP3 encode).
+   loudness); the gain to the target follows, and the MP3 encoder's loudness change is read on
+   a few excerpts (:func:`mp3_loss_db`).
+2. **render** — the 24-bit WAV master is the premaster at the gain, written here
+   (:func:`write_wav24`), while ffmpeg encodes the MP3 from the same samples. A gain moves a
+   true peak by the gain only, so the WAV's true peak, read to verify it, says whether a
+   limiter is needed (it costs as much CPU as the MP3 encode): only then one ffmpeg process
+   renders both again with a 4×-oversampled limiter under the true-peak target less
+   ``encode_headroom_db`` (MP3 encoding raises peaks). With another WAV format ffmpeg writes
+   the WAV too and the premaster's own true peak decides the limiter beforehand.
 3. **verify** — the meter (code independent of the renderer) reads the WAV (loudness, true peak,
-   loudness range) and the decoded MP3 once each, side by side in two threads. Only an output
-   read off aim (``aim_lu``, or a true peak over the limit) gets a gain (+ limiter) correction,
-   re-measured (:func:`settle`); normally there is none.
+   loudness range) and the decoded MP3 once each. Only an output read off aim (``aim_lu``, or a
+   true peak over the limit) gets a gain (+ limiter) correction, re-measured (:func:`settle`);
+   normally there is none.
 
 A gain and a limiter are what two-pass ``loudnorm`` in linear mode did, less its second decode
 and its re-measurements: the report's ``normalization`` stays "linear".
@@ -23,15 +25,18 @@ from __future__ import annotations
 import logging
 import math
 import shutil
+import struct
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from numba import njit
 
 from ..errors import AudioError, RenderError
-from .media import decode_float, ffmpeg, ffmpeg_pipe, full_scale, raw_input_args
+from ..fsutil import explain_os_error
+from .media import decode_samples, ffmpeg, ffmpeg_pipe, full_scale, raw_input_args
 from .meter import (
     OVERSAMPLE,
     Loudness,
@@ -141,7 +146,7 @@ def _on_aim(m: Loudness, settings: MasteringSettings) -> bool:
 def _with_lra(m: Loudness, path: Path, rate: int, lra: bool) -> Loudness:
     if not lra:
         return m
-    return replace(m, lra_lu=loudness_range(decode_float(path, rate, STEREO)[0], rate))
+    return replace(m, lra_lu=loudness_range(decode_samples(path, rate, STEREO)[0], rate))
 
 
 def _next_ceiling(
@@ -292,6 +297,64 @@ def mp3_args(gain_db: float, mp3: Path, settings: MasteringSettings) -> list[str
     ]
 
 
+PCM24_MAX = 2**23 - 1  # the largest 24-bit sample
+# WAVE_FORMAT_EXTENSIBLE with KSDATAFORMAT_SUBTYPE_PCM, front left + right: the header ffmpeg's
+# wav muxer writes for 24-bit stereo
+PCM_GUID = bytes.fromhex("0100000000001000800000aa00389b71")
+FRONT_LEFT_RIGHT = 0x3
+
+
+@njit(cache=True, nogil=True)
+def _pack24(x: np.ndarray, factor: float, out: np.ndarray) -> None:  # pragma: no cover - numba
+    """int32 samples × ``factor`` (the gain, and 2^-8 to 24 bits), rounded and clipped, as
+    little-endian 3-byte samples into ``out`` (x.size × 3 bytes)."""
+    flat = x.reshape(-1)
+    for i in range(flat.size):
+        v = round(np.float64(flat[i]) * factor)
+        v = min(max(v, -PCM24_MAX - 1), PCM24_MAX)
+        k = int(v) & 0xFFFFFF
+        out[3 * i] = k & 0xFF
+        out[3 * i + 1] = (k >> 8) & 0xFF
+        out[3 * i + 2] = k >> 16
+
+
+def pcm24_header(frames: int, rate: int, channels: int) -> bytes:
+    """A 24-bit PCM WAV header (WAVE_FORMAT_EXTENSIBLE, as ffmpeg writes it) for ``frames``."""
+    align = 3 * channels
+    data = frames * align
+    fmt = struct.pack("<HHIIHHHHI", 0xFFFE, channels, rate, rate * align, align, 24, 22, 24, FRONT_LEFT_RIGHT)
+    fmt += PCM_GUID
+    return b"RIFF" + struct.pack("<I", 4 + 8 + len(fmt) + 8 + data) + b"WAVE" + b"fmt " + struct.pack(
+        "<I", len(fmt)
+    ) + fmt + b"data" + struct.pack("<I", data)
+
+
+def direct_wav(settings: MasteringSettings, frames: int) -> bool:
+    """Whether the WAV master is written here (24-bit stereo at the working rate, under the 4 GiB
+    a RIFF size can hold) rather than by ffmpeg."""
+    return (
+        settings.wav_codec == "pcm_s24le"
+        and settings.wav_rate == WORK_RATE
+        and settings.channels == STEREO
+        and frames * 3 * STEREO < 2**32 - 64
+    )
+
+
+def write_wav24(premaster: np.ndarray, gain_db: float, path: Path) -> None:
+    """The WAV master from the premaster (int32 stereo at the working rate): the gain (no limiter:
+    see render_ceiling), rounded to 24 bits, written in one pass without an ffmpeg process and
+    the pipe that would carry every sample to it. The meter then reads the file back."""
+    x = np.ascontiguousarray(premaster, dtype="<i4")
+    packed = np.empty(x.size * 3, dtype=np.uint8)
+    _pack24(x, 10 ** (gain_db / 20) / 256, packed)
+    try:
+        with open(path, "wb") as f:
+            f.write(pcm24_header(len(x), WORK_RATE, x.shape[1]))
+            f.write(packed.data)
+    except OSError as exc:
+        raise explain_os_error(exc, near=path) from exc
+
+
 def mp3_codec_args(settings: MasteringSettings) -> list[str]:
     """The MP3's codec options: CBR libmp3lame, a Xing header, no tags (mutagen writes them)."""
     return [
@@ -383,24 +446,35 @@ def conform(
         raise AudioError("the assembled programme is silent; check the host recording")
     gain = t.target_lufs - lufs
     data = np.ascontiguousarray(premaster, dtype="<i4").data.cast("B")
+    direct = direct_wav(settings, len(premaster))
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="master") as beside:
-        # the true peak (compiled, no GIL) beside the MP3 excerpts (ffmpeg)
-        peak = beside.submit(true_peak_dbtp, premaster, WORK_RATE)
+        # written here, the WAV master is the premaster at the gain: its true peak, read anyway to
+        # verify it, is the analysis's (the premaster's + the gain), so the premaster's is not
+        # computed; otherwise the true peak (compiled, no GIL) runs beside the MP3 excerpts
+        peak = None if direct else beside.submit(true_peak_dbtp, premaster, WORK_RATE)
         trim = mp3_loss_db(premaster, gain, settings)
-        ceiling = render_ceiling(gain, settings, trim, peak.result())
+        ceiling = render_ceiling(gain, settings, trim, peak.result()) if peak is not None else None
         progress(0.6, "rendering the WAV master and the MP3")
+        if ceiling is None:  # two processes: the WAV is written and verified while LAME encodes the MP3
+            encoding = beside.submit(ffmpeg_pipe, mp3_args(gain + trim, mp3_out, settings), data, "encoding the MP3")
+            if direct:
+                write_wav24(premaster, gain, wav_out)
+            else:
+                ffmpeg_pipe(wav_args(gain, wav_out, settings), data, "writing the WAV master")
+            progress(0.7, "verifying the WAV master while the MP3 encodes")
+            wav = measure(wav_out, settings.wav_rate, lra=True, channels=STEREO)
+            encoding.result()
+            if direct:  # the WAV's peak as the premaster's: a peak the MP3 would carry over the ceiling
+                ceiling = render_ceiling(0.0, settings, trim, wav.true_peak_dbtp)
+            if ceiling is None:
+                progress(0.8, "verifying the MP3")
+                mp3_reading = measure(mp3_out, settings.mp3_rate, lra=False, channels=STEREO)
+            else:
+                log.info("true peak %.2f dBTP after the gain: rendering again with the limiter", wav.true_peak_dbtp)
         if ceiling is not None:  # one process: the limiter runs once for both outputs
             ffmpeg_pipe(render_args(gain, wav_out, mp3_out, settings, trim), data, "rendering the master")
             progress(0.8, "verifying the WAV master and the MP3")
             wav, mp3_reading = measure_both(wav_out, mp3_out, settings)
-        else:  # two processes: the WAV is written and verified while LAME encodes the MP3
-            encoding = beside.submit(ffmpeg_pipe, mp3_args(gain + trim, mp3_out, settings), data, "encoding the MP3")
-            ffmpeg_pipe(wav_args(gain, wav_out, settings), data, "writing the WAV master")
-            progress(0.7, "verifying the WAV master while the MP3 encodes")
-            wav = measure(wav_out, settings.wav_rate, lra=True, channels=STEREO)
-            encoding.result()
-            progress(0.8, "verifying the MP3")
-            mp3_reading = measure(mp3_out, settings.mp3_rate, lra=False, channels=STEREO)
     lra = wav.lra_lu
     log.info(
         "rendered at %+.2f dB (MP3 %+.2f dB more): WAV %.2f LUFS %.2f dBTP, MP3 %.2f LUFS %.2f dBTP",

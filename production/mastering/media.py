@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import struct
 import subprocess
 import threading
 from collections.abc import Sequence
@@ -150,8 +151,86 @@ def decode_float(
     return np.frombuffer(raw, dtype="<f4").reshape(-1, ch), r
 
 
+WAVE_PCM = 1  # WAVE_FORMAT_PCM
+WAVE_EXTENSIBLE = 0xFFFE  # WAVE_FORMAT_EXTENSIBLE: the subformat GUID's first two bytes say PCM
+PCM_WIDTHS = (2, 3, 4)  # bytes per sample read directly: 16-, 24- and 32-bit integers
+
+
+def read_pcm(path: Path) -> tuple[np.ndarray, int] | None:
+    """A PCM WAV file's samples as integers (16-bit as int16; 24- and 32-bit as int32 at the
+    32-bit full scale), shape (n, channels), and its rate; None when the file is anything else
+    (then ffmpeg decodes it). Reading the file directly spares a decoding process and a copy of
+    every sample through a pipe; the meter reads integers as they are."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                return None
+            fmt: tuple[int, int, int, int] | None = None
+            while True:
+                chunk = f.read(8)
+                if len(chunk) < 8:
+                    return None
+                cid, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+                if cid == b"fmt ":
+                    body = f.read(size + (size & 1))
+                    tag, ch, rate, _, _, bits = struct.unpack("<HHIIHH", body[:16])
+                    if tag == WAVE_EXTENSIBLE and len(body) >= 26:
+                        tag = struct.unpack("<H", body[24:26])[0]
+                    fmt = (tag, ch, rate, bits)
+                elif cid == b"data":
+                    if fmt is None:
+                        return None
+                    tag, ch, rate, bits = fmt
+                    width = bits // 8
+                    if tag != WAVE_PCM or bits % 8 or width not in PCM_WIDTHS or ch < 1:
+                        return None
+                    frames = size // (width * ch)
+                    raw = np.zeros(frames * width * ch + 1, dtype=np.uint8)  # +1: see below
+                    got = f.readinto(raw.data[:-1])
+                    break
+                else:
+                    f.seek(size + (size & 1), os.SEEK_CUR)
+    except (OSError, struct.error, ValueError):
+        return None
+    frames = got // (width * ch)
+    if width == 3:
+        # each sample's three bytes read as the low three of an overlapping 4-byte word (the
+        # spare byte at the end serves the last), shifted to the top: the 32-bit full scale
+        words = np.ndarray((frames * ch,), dtype="<i4", buffer=raw, strides=(3,))
+        return np.left_shift(words, 8).reshape(frames, ch), rate
+    return raw[: frames * ch * width].view(f"<i{width}").reshape(frames, ch), rate
+
+
+def decode_samples(
+    path: str | os.PathLike[str], rate: int | None = None, channels: int | None = None
+) -> tuple[np.ndarray, int]:
+    """Samples of shape (n, channels) and their rate, for the meter: a PCM WAV file already at
+    ``rate`` with ``channels`` read directly (integers, :func:`read_pcm`), anything else
+    decoded by ffmpeg to float32 (:func:`decode_float`)."""
+    direct = read_pcm(Path(path))
+    if direct is not None:
+        samples, r = direct
+        if (rate is None or rate == r) and (channels is None or channels == samples.shape[1]):
+            return samples, r
+    return decode_float(path, rate, channels)
+
+
+def raw_format(dtype: np.dtype) -> str:
+    """ffmpeg's raw sample format for interleaved samples of ``dtype`` (f32le, s16le, s32le)."""
+    dtype = np.dtype(dtype)
+    return "f32le" if dtype.kind == "f" else f"s{8 * dtype.itemsize}le"
+
+
 def load_segment(path: Path, channels: int = 2) -> AudioSegment:
-    """Any ffmpeg-readable file as a 48 kHz 32-bit pydub segment."""
+    """Any ffmpeg-readable file as a 48 kHz 32-bit pydub segment (a 24- or 32-bit PCM WAV file
+    at that rate and layout, such as the ducked bed, read directly)."""
+    direct = read_pcm(path) if path.suffix.lower() == ".wav" else None
+    if direct is not None:
+        samples, rate = direct
+        if rate == WORK_RATE and samples.shape[1] == channels and samples.dtype == np.int32:
+            data = np.ascontiguousarray(samples, dtype="<i4").tobytes()
+            return AudioSegment(data=data, sample_width=WORK_WIDTH, frame_rate=WORK_RATE, channels=channels)
     raw, _, _ = decode_raw(path, WORK_RATE, channels, fmt="s32le")
     return AudioSegment(data=raw, sample_width=WORK_WIDTH, frame_rate=WORK_RATE, channels=channels)
 

@@ -145,3 +145,17 @@ def test_shifted_chapters_cover_the_master_in_order(
         assert after.start_ms == before.start_ms + intro_ms
     for before, after in zip(chapters[:-1], out[:-1], strict=True):
         assert after.end_ms == before.end_ms + intro_ms
+
+
+def test_faded_is_pydubs_fade_in_and_out() -> None:
+    """The bed's fades in two array operations give pydub's samples exactly (clipped ones too);
+    short fades and partial milliseconds go to pydub itself."""
+    from production.mastering.assembly import faded, frames_of, segment_of
+
+    rng = np.random.default_rng(3)
+    for n, fade_in, fade_out in [(48000 * 4, 1500, 2500), (48000 * 2 + 17, 800, 900), (48000, 50, 300)]:
+        x = (rng.standard_normal((n, 2)) * 4e8).astype(np.int32)
+        x[500], x[-500] = [2**31 - 1, -(2**31)], [-(2**31), 2**31 - 1]
+        seg = segment_of(x)
+        expected = frames_of(seg.fade_in(fade_in).fade_out(fade_out))
+        assert np.array_equal(frames_of(faded(seg, fade_in, fade_out)), expected)

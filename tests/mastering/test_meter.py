@@ -103,3 +103,17 @@ def test_true_peak_is_the_peak_of_the_4x_oversampled_signal(seed: int) -> None:
     full = np.max(np.abs(resample_poly(x, 4, 1, axis=0)))
     assert true_peak_dbtp(x, RATE) == pytest.approx(20 * math.log10(full), abs=1e-4)
     assert true_peak_dbtp(x, RATE, chunk=1) == pytest.approx(20 * math.log10(full), abs=1e-4)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int32])
+def test_digital_silence_between_sounds_reads_as_pyloudnorm_reads_it(dtype: type) -> None:
+    """Stretches of exact zeros (where the filters' states would decay into subnormal floats, which
+    the meter guards against with a tone far under the gate) change no figure: still pyloudnorm's."""
+    x = _swinging(7, 12.0, RATE)
+    x[2 * RATE : 7 * RATE] = 0.0
+    x[9 * RATE :] = 0.0
+    reference = pyloudnorm.Meter(RATE).integrated_loudness(x.astype(np.float64))
+    samples = x if dtype is np.float32 else np.round(x * 2**31 * 0.999).astype(np.int32)
+    offset = 0.0 if dtype is np.float32 else 20 * math.log10(0.999)
+    assert integrated_lufs(samples, RATE) == pytest.approx(reference + offset, abs=1e-4)
+    assert integrated_lufs(np.zeros((RATE, 2), dtype), RATE) == -math.inf
