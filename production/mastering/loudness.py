@@ -232,14 +232,7 @@ def render_args(
         graph,
         "-map",
         "[wav]",
-        "-ar",
-        str(settings.wav_rate),
-        "-ac",
-        str(settings.channels),
-        "-c:a",
-        settings.wav_codec,
-        "-f",
-        "wav",
+        *wav_output_args(settings),
         str(wav),
         "-map",
         "[mp3]",
@@ -270,16 +263,14 @@ def wav_args(gain_db: float, wav: Path, settings: MasteringSettings) -> list[str
         *raw_input_args("s32le", WORK_RATE, STEREO),
         "-af",
         gain_filter(gain_db, None, WORK_RATE),
-        "-ar",
-        str(settings.wav_rate),
-        "-ac",
-        str(settings.channels),
-        "-c:a",
-        settings.wav_codec,
-        "-f",
-        "wav",
+        *wav_output_args(settings),
         str(wav),
     ]
+
+
+def wav_output_args(settings: MasteringSettings) -> list[str]:
+    """ffmpeg's output options for the WAV master (rate, channels, codec, container)."""
+    return ["-ar", str(settings.wav_rate), "-ac", str(settings.channels), "-c:a", settings.wav_codec, "-f", "wav"]
 
 
 def mp3_args(gain_db: float, mp3: Path, settings: MasteringSettings) -> list[str]:
